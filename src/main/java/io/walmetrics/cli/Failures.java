@@ -1,0 +1,68 @@
+package io.walmetrics.cli;
+
+import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteException;
+
+/** Turns an error into the one line a user reads; the stack trace only with --verbose. */
+final class Failures {
+
+    private Failures() {
+    }
+
+    static int report(Throwable error, Path db, boolean verbose, PrintStream err) {
+        err.println(describe(error, db));
+        if (verbose) {
+            error.printStackTrace(err);
+        }
+        return ExitCode.FAILED;
+    }
+
+    static String describe(Throwable error, Path db) {
+        if (error instanceof NoSuchFileException missing) {
+            return missing.getFile() + ": no such file";
+        }
+        if (error instanceof AccessDeniedException denied) {
+            return denied.getFile() + ": permission denied";
+        }
+        SQLException sql = rootSqlException(error);
+        if (sql != null) {
+            return db + ": " + describe(sql);
+        }
+        String message = error.getMessage();
+        return message != null ? message : error.getClass().getSimpleName();
+    }
+
+    private static String describe(SQLException sql) {
+        if (sql instanceof SQLiteException sqlite) {
+            SQLiteErrorCode code = sqlite.getResultCode();
+            if (code == SQLiteErrorCode.SQLITE_BUSY || code == SQLiteErrorCode.SQLITE_LOCKED) {
+                return "the database stayed locked by another loader for longer than the busy timeout";
+            }
+            if (code == SQLiteErrorCode.SQLITE_CANTOPEN) {
+                return "cannot open the database (does its folder exist, and may we write there?)";
+            }
+            if (code == SQLiteErrorCode.SQLITE_READONLY || code == SQLiteErrorCode.SQLITE_READONLY_DIRECTORY) {
+                return "the database is read-only here";
+            }
+            if (code == SQLiteErrorCode.SQLITE_NOTADB) {
+                return "not a SQLite database";
+            }
+        }
+        return "database error: " + sql.getMessage();
+    }
+
+    private static SQLException rootSqlException(Throwable error) {
+        SQLException found = null;
+        for (Throwable cause = error; cause != null && cause.getCause() != cause; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                found = sql;
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,133 @@
+package io.walmetrics.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.walmetrics.load.LoadFailedException;
+import io.walmetrics.load.LoadOptions;
+import io.walmetrics.load.LoadReport;
+import io.walmetrics.load.Loader;
+import io.walmetrics.load.WalInput;
+import io.walmetrics.schema.Database;
+import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.staging.Rejection;
+import io.walmetrics.wal.Json;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.jdbi.v3.core.Jdbi;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "load",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Applies the batches of a wal2json file to the database, each exactly once, and keeps",
+            "the metrics table up to date. A batch already applied is skipped; a grown file applies",
+            "only its new batches."},
+        footer = {"",
+            "Example:",
+            "  java -jar target/wal-metrics-loader.jar load --db metrics.db data/wal.json",
+            "  pg_recvlogical ... -o format-version=1 -f - | java -jar target/wal-metrics-loader.jar load --batch-size 20 -",
+            "",
+            "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes."})
+final class LoadCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", defaultValue = "data/wal.json",
+            description = "WAL file in any of the three shapes, or - for standard input (default: ${DEFAULT-VALUE}).")
+    String file;
+
+    @Option(names = "--json", description = "Print the summary as one JSON object on standard output.")
+    boolean json;
+
+    @Option(names = "--batch-size", paramLabel = "N",
+            description = "Records a batch, for a flat array of records or a stream of records"
+                    + " (default: the whole array; one record a batch for a stream).")
+    Integer batchSize;
+
+    @Option(names = "--reprocess", description = "Apply batches the ledger says were applied already.")
+    boolean reprocess;
+
+    @Override
+    public Integer call() {
+        if (batchSize != null && batchSize < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1");
+        }
+        PrintStream err = System.err;
+        LoadReport report;
+        int exitCode;
+        try {
+            WalInput input = WalInput.of(file);
+            Jdbi jdbi = Database.open(common.db);
+            SchemaMigrator.migrate(jdbi, common.verbose);
+            report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess));
+            printRejections(err, report);
+            exitCode = report.hasRejections() ? ExitCode.REJECTED : ExitCode.OK;
+        } catch (LoadFailedException failed) {
+            report = failed.partialReport();
+            printRejections(err, report);
+            exitCode = Failures.report(failed.getCause(), common.db, common.verbose, err);
+        } catch (IOException | RuntimeException failed) {
+            return Failures.report(failed, common.db, common.verbose, err);
+        }
+        printSummary(err, report);
+        if (json) {
+            printJson(report);
+        }
+        return exitCode;
+    }
+
+    private void printRejections(PrintStream err, LoadReport report) {
+        for (Rejection rejection : report.firstRejections()) {
+            err.println(file + ": " + rejection.describe());
+        }
+        long unshown = report.changesRejected() - report.firstRejections().size();
+        if (unshown > 0) {
+            err.println(file + ": … and " + unshown + " more rejected changes; all are in the rejected_changes table");
+        }
+    }
+
+    private void printSummary(PrintStream err, LoadReport report) {
+        err.printf(Locale.ROOT, "%s -> %s%n", file, common.db);
+        err.printf(Locale.ROOT, "  batches  %,d read, %,d applied, %,d skipped (applied before)%n",
+                report.batchesRead(), report.batchesApplied(), report.batchesSkipped());
+        err.printf(Locale.ROOT, "  changes  %,d landed, %,d ignored (other tables and kinds), %,d rejected%n",
+                report.changesLanded(), report.changesIgnored(), report.changesRejected());
+        err.printf(Locale.ROOT, "  metrics  %,d upserted, %,d deleted, %,d rows now%n",
+                report.metricsUpserted(), report.metricsDeleted(), report.metricRows());
+        for (String drift : report.schemaDrift()) {
+            err.printf(Locale.ROOT, "  drift    %s (kept; see the schema_drift table)%n", drift);
+        }
+        err.printf(Locale.ROOT, "  took     %.2f s%n", report.seconds());
+    }
+
+    private void printJson(LoadReport report) {
+        try (JsonGenerator out = Json.FACTORY.createGenerator(System.out)) {
+            out.writeStartObject();
+            out.writeNumberField("batches_read", report.batchesRead());
+            out.writeNumberField("batches_applied", report.batchesApplied());
+            out.writeNumberField("batches_skipped", report.batchesSkipped());
+            out.writeNumberField("changes_landed", report.changesLanded());
+            out.writeNumberField("changes_ignored", report.changesIgnored());
+            out.writeNumberField("changes_rejected", report.changesRejected());
+            out.writeNumberField("metrics_upserted", report.metricsUpserted());
+            out.writeNumberField("metrics_deleted", report.metricsDeleted());
+            out.writeNumberField("metric_rows", report.metricRows());
+            out.writeNumberField("schema_drift_columns", report.schemaDrift().size());
+            out.writeNumberField("seconds", Math.round(report.seconds() * 1000) / 1000.0);
+            out.writeEndObject();
+            out.writeRaw('\n');
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

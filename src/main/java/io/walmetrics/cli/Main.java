@@ -1,0 +1,36 @@
+package io.walmetrics.cli;
+
+import java.util.Arrays;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+@Command(name = "wal-metrics-loader",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = "Turns wal2json change records into the denormalised metrics table of a SQLite database.",
+        subcommands = {LoadCommand.class},
+        footer = {"", "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes."})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line and returns its exit code. */
+    public static int run(String... args) {
+        if (Arrays.asList(args).contains("--verbose")) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
+        }
+        return new CommandLine(new Main())
+                .setExitCodeExceptionMapper(error -> ExitCode.FAILED)
+                .execute(args);
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: load");
+    }
+}

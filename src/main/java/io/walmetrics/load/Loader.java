@@ -1,0 +1,189 @@
+package io.walmetrics.load;
+
+import io.walmetrics.schema.SourceCatalog;
+import io.walmetrics.staging.ChangeLander;
+import io.walmetrics.staging.LandingCounts;
+import io.walmetrics.staging.Rejection;
+import io.walmetrics.transform.MetricsTransform;
+import io.walmetrics.wal.WalChange;
+import io.walmetrics.wal.WalReader;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+
+/**
+ * Applies a WAL input to the database batch by batch. Each batch is one SQLite transaction:
+ * its ledger check, landed changes (folded into current state by the staging triggers), its
+ * rejects, the metric upserts and deletes, and its ledger entry commit together or not at all.
+ */
+public final class Loader {
+
+    /** A batch up to this many changes is read before its transaction starts; a larger one streams. */
+    private static final int BUFFERED_CHANGES = 10_000;
+    private static final int REJECTIONS_KEPT_FOR_REPORT = 20;
+
+    private final Jdbi jdbi;
+
+    public Loader(Jdbi jdbi) {
+        this.jdbi = jdbi;
+    }
+
+    /**
+     * Applies every batch of the input not applied before.
+     *
+     * @throws LoadFailedException on an error in the input or the database: the batches before it
+     *                             are committed, the batch in hand applied nothing
+     */
+    public LoadReport load(WalInput input, LoadOptions options) throws LoadFailedException {
+        long started = System.nanoTime();
+        try (Handle handle = jdbi.open();
+             WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize())) {
+            Run run = new Run(handle, input, options, reader);
+            try {
+                while (reader.nextBatch()) {
+                    run.batchesRead++;
+                    run.apply();
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new LoadFailedException(run.report(run.ledger.metricRows(), started), e);
+            }
+            return run.report(run.ledger.metricRows(), started);
+        } catch (IOException closing) {
+            throw new LoadFailedException(LoadReport.nothing(started), closing);
+        }
+    }
+
+    /** The state of one load: what it reads, where it writes, what it has counted. */
+    private static final class Run {
+
+        private final Handle handle;
+        private final WalInput input;
+        private final LoadOptions options;
+        private final WalReader reader;
+        private final BatchLedger ledger;
+        private final ChangeLander lander;
+        private final MetricsTransform transform;
+        private final List<Rejection> firstRejections = new ArrayList<>();
+
+        private int batchesRead;
+        private int batchesApplied;
+        private int batchesSkipped;
+        private long changesLanded;
+        private long changesIgnored;
+        private long changesRejected;
+        private long metricsUpserted;
+        private long metricsDeleted;
+        private final java.util.Set<String> driftColumns = new java.util.TreeSet<>();
+
+        Run(Handle handle, WalInput input, LoadOptions options, WalReader reader) {
+            this.handle = handle;
+            this.input = input;
+            this.options = options;
+            this.reader = reader;
+            this.ledger = handle.attach(BatchLedger.class);
+            this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
+            this.transform = new MetricsTransform(handle);
+        }
+
+        void apply() throws IOException {
+            // Read a batch of ordinary size before taking the write lock, so a slow producer
+            // does not hold other loaders up; a huge batch streams inside its transaction.
+            List<WalChange> buffered = new ArrayList<>();
+            WalChange change = null;
+            while (buffered.size() < BUFFERED_CHANGES && (change = reader.nextChange()) != null) {
+                buffered.add(change);
+            }
+            boolean complete = change == null;
+
+            handle.execute("begin immediate");
+            try {
+                if (applyInTransaction(buffered, complete)) {
+                    handle.execute("commit");
+                } else {
+                    handle.execute("rollback");
+                    batchesSkipped++;
+                }
+            } catch (RuntimeException | IOException e) {
+                try {
+                    handle.execute("rollback");
+                } catch (RuntimeException alreadyRolledBack) {
+                    e.addSuppressed(alreadyRolledBack);
+                }
+                throw e;
+            }
+        }
+
+        /** Lands, folds and transforms the batch and records it; false when it is to be skipped. */
+        private boolean applyInTransaction(List<WalChange> buffered, boolean complete) throws IOException {
+            if (alreadyAppliedByPosition(complete)) {
+                return false;
+            }
+            long batchId = ledger.nextBatchId();
+            lander.startBatch(batchId, ledger.lastChangeSeq());
+            buffered.forEach(lander::land);
+            buffered.clear();
+            WalChange change;
+            while ((change = reader.nextChange()) != null) {
+                lander.land(change);
+            }
+            String hash = reader.batchHash();
+            if (input.isStdin() && !options.reprocess() && ledger.contentApplied(input.ledgerName(), hash)) {
+                return false;
+            }
+            LandingCounts landing = lander.finishBatch();
+            MetricsTransform.MetricChanges metrics = transform.apply(handle, batchId);
+            ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, reader.recordCount(),
+                    landing.landed(), landing.ignored(), landing.rejected(),
+                    metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
+            count(landing, metrics);
+            return true;
+        }
+
+        /**
+         * For a file, the ledger knows each batch by position: a batch seen before is read only
+         * to check its hash. True when the batch is to be skipped.
+         */
+        private boolean alreadyAppliedByPosition(boolean complete) throws IOException {
+            if (input.isStdin() || options.reprocess()) {
+                return false;
+            }
+            Optional<String> appliedHash = ledger.appliedHash(input.ledgerName(), reader.batchNo());
+            if (appliedHash.isEmpty()) {
+                return false;
+            }
+            if (!complete) {
+                while (reader.nextChange() != null) {
+                    // only the hash matters for a batch applied before
+                }
+            }
+            if (!appliedHash.get().equals(reader.batchHash())) {
+                throw new BatchConflictException(input.displayName(), reader.batchNo());
+            }
+            return true;
+        }
+
+        private void count(LandingCounts landing, MetricsTransform.MetricChanges metrics) {
+            batchesApplied++;
+            changesLanded += landing.landed();
+            changesIgnored += landing.ignored();
+            changesRejected += landing.rejected();
+            driftColumns.addAll(lander.driftColumns());
+            metricsUpserted += metrics.upserted();
+            metricsDeleted += metrics.deleted();
+            for (Rejection rejection : lander.rejections()) {
+                if (firstRejections.size() < REJECTIONS_KEPT_FOR_REPORT) {
+                    firstRejections.add(rejection);
+                }
+            }
+        }
+
+        LoadReport report(long metricRows, long startedNanos) {
+            return new LoadReport(batchesRead, batchesApplied, batchesSkipped, changesLanded, changesIgnored,
+                    changesRejected, metricsUpserted, metricsDeleted, metricRows, List.copyOf(driftColumns),
+                    List.copyOf(firstRejections), (System.nanoTime() - startedNanos) / 1e9);
+        }
+    }
+}
