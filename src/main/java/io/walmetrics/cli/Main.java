@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "Turns wal2json change records into the denormalised metrics table of a SQLite database.",
-        subcommands = {LoadCommand.class},
+        subcommands = {LoadCommand.class, GenerateCommand.class},
         footer = {"", "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes."})
 public final class Main implements Runnable {
 
@@ -31,6 +31,6 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: load");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a command: load or generate");
     }
 }

@@ -52,6 +52,29 @@ public final class SourceCatalog {
         return new SourceCatalog(sources, walTables);
     }
 
+    /**
+     * The published schema without a database file: the catalog migration run into an in-memory
+     * SQLite, so code that only writes WAL (the generator) reads the same declarations.
+     */
+    public static SourceCatalog published() {
+        String migration = "migrations/001_create_source_catalog.sql";
+        try (var in = SourceCatalog.class.getClassLoader().getResourceAsStream(migration);
+             Handle handle = org.jdbi.v3.core.Jdbi.create("jdbc:sqlite::memory:").open()) {
+            if (in == null) {
+                throw new IllegalStateException("missing " + migration + " (is the jar complete?)");
+            }
+            handle.createScript(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).execute();
+            return load(handle);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public SourceTable source(String name) {
+        return sources.stream().filter(source -> source.source().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no source " + name));
+    }
+
     public List<SourceTable> sources() {
         return sources;
     }
