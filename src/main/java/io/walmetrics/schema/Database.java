@@ -30,6 +30,7 @@ public final class Database {
         // The SQL that runs is exactly the SQL in the files: no template rewriting of '<' or '>'.
         jdbi.setTemplateEngine(new NoTemplateEngine());
         jdbi.installPlugin(new SqlObjectPlugin());
+        jdbi.setStatementBuilderFactory(connection -> new StatementCache());
         return jdbi;
     }
 }
