@@ -58,8 +58,22 @@ begin
         iif(instr(new.missing_columns, '"payment_id"'), cur.payment_id, new.payment_id),
         iif(instr(new.missing_columns, '"reason"'), cur.reason, new.reason),
         iif(instr(new.missing_columns, '"connection_id"'), cur.connection_id, new.connection_id),
-        iif(cur.id is null, new.extra_columns,
-            nullif(json_patch(coalesce(cur.extra_columns, '{}'), coalesce(new.extra_columns, '{}')), '{}')),
+        -- unknown columns: those the change carries replace the current ones, a null included
+        case
+            when cur.extra_columns is null then new.extra_columns
+            when new.extra_columns is null then cur.extra_columns
+            else (
+                select json_group_object(merged.key, json(merged.value))
+                from (
+                    select kept.key, cur.extra_columns -> kept.fullkey as value
+                    from json_each(cur.extra_columns) as kept
+                    where kept.key not in (select key from json_each(new.extra_columns))
+                    union all
+                    select carried.key, new.extra_columns -> carried.fullkey
+                    from json_each(new.extra_columns) as carried
+                ) as merged
+            )
+        end,
         new.change_seq
     from (select 1)
     left join current_event as cur
@@ -156,8 +170,22 @@ begin
         iif(instr(new.missing_columns, '"payment_id"'), cur.payment_id, new.payment_id),
         iif(instr(new.missing_columns, '"token_id"'), cur.token_id, new.token_id),
         iif(instr(new.missing_columns, '"statement_descriptor"'), cur.statement_descriptor, new.statement_descriptor),
-        iif(cur.transaction_id is null, new.extra_columns,
-            nullif(json_patch(coalesce(cur.extra_columns, '{}'), coalesce(new.extra_columns, '{}')), '{}')),
+        -- unknown columns: those the change carries replace the current ones, a null included
+        case
+            when cur.extra_columns is null then new.extra_columns
+            when new.extra_columns is null then cur.extra_columns
+            else (
+                select json_group_object(merged.key, json(merged.value))
+                from (
+                    select kept.key, cur.extra_columns -> kept.fullkey as value
+                    from json_each(cur.extra_columns) as kept
+                    where kept.key not in (select key from json_each(new.extra_columns))
+                    union all
+                    select carried.key, new.extra_columns -> carried.fullkey
+                    from json_each(new.extra_columns) as carried
+                ) as merged
+            )
+        end,
         new.change_seq
     from (select 1)
     left join current_transaction as cur
@@ -259,8 +287,22 @@ begin
         iif(instr(new.missing_columns, '"payment_request_id"'), cur.payment_request_id, new.payment_request_id),
         iif(instr(new.missing_columns, '"statement_descriptor"'), cur.statement_descriptor, new.statement_descriptor),
         iif(instr(new.missing_columns, '"metadata"'), cur.metadata, new.metadata),
-        iif(cur.transaction_request_id is null, new.extra_columns,
-            nullif(json_patch(coalesce(cur.extra_columns, '{}'), coalesce(new.extra_columns, '{}')), '{}')),
+        -- unknown columns: those the change carries replace the current ones, a null included
+        case
+            when cur.extra_columns is null then new.extra_columns
+            when new.extra_columns is null then cur.extra_columns
+            else (
+                select json_group_object(merged.key, json(merged.value))
+                from (
+                    select kept.key, cur.extra_columns -> kept.fullkey as value
+                    from json_each(cur.extra_columns) as kept
+                    where kept.key not in (select key from json_each(new.extra_columns))
+                    union all
+                    select carried.key, new.extra_columns -> carried.fullkey
+                    from json_each(new.extra_columns) as carried
+                ) as merged
+            )
+        end,
         new.change_seq
     from (select 1)
     left join current_transaction_request as cur
@@ -338,8 +380,22 @@ begin
         iif(instr(new.missing_columns, '"vault_data"'), cur.vault_data, new.vault_data),
         iif(instr(new.missing_columns, '"three_d_secure_authentication"'), cur.three_d_secure_authentication, new.three_d_secure_authentication),
         iif(instr(new.missing_columns, '"multi_use_token_id"'), cur.multi_use_token_id, new.multi_use_token_id),
-        iif(cur.token_id is null, new.extra_columns,
-            nullif(json_patch(coalesce(cur.extra_columns, '{}'), coalesce(new.extra_columns, '{}')), '{}')),
+        -- unknown columns: those the change carries replace the current ones, a null included
+        case
+            when cur.extra_columns is null then new.extra_columns
+            when new.extra_columns is null then cur.extra_columns
+            else (
+                select json_group_object(merged.key, json(merged.value))
+                from (
+                    select kept.key, cur.extra_columns -> kept.fullkey as value
+                    from json_each(cur.extra_columns) as kept
+                    where kept.key not in (select key from json_each(new.extra_columns))
+                    union all
+                    select carried.key, new.extra_columns -> carried.fullkey
+                    from json_each(new.extra_columns) as carried
+                ) as merged
+            )
+        end,
         new.change_seq
     from (select 1)
     left join current_payment_instrument_token as cur
