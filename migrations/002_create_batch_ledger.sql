@@ -7,6 +7,7 @@ create table batch_ledger (
     input            text not null,        -- canonical path of the input file, or '-' for standard input
     batch_no         integer not null,     -- 1-based position of the batch in its input
     content_hash     text not null,        -- sha-256 of the batch's JSON tokens (whitespace-insensitive)
+    stream_hash      text,                 -- standard input only: sha-256 over the stream's batches up to this one
     records          integer not null,
     changes_landed   integer not null,
     changes_ignored  integer not null,
@@ -20,8 +21,8 @@ create table batch_ledger (
 -- changeset wal-metrics-loader:002-index-batch-ledger-by-input
 create index batch_ledger_by_input on batch_ledger (input, batch_no);
 
--- changeset wal-metrics-loader:002-index-batch-ledger-by-hash
-create index batch_ledger_by_hash on batch_ledger (content_hash);
+-- changeset wal-metrics-loader:002-index-batch-ledger-by-stream-hash
+create index batch_ledger_by_stream_hash on batch_ledger (stream_hash) where stream_hash is not null;
 
 -- changeset wal-metrics-loader:002-create-rejected-changes
 -- comment: Changes of a known table that could not be landed, kept whole with the reason (SPEC 5).

@@ -16,11 +16,12 @@ public interface BatchLedger {
             limit 1""")
     Optional<String> appliedHash(@Bind("input") String input, @Bind("batch_no") int batchNo);
 
+    /** Standard input has no stable positions: a batch is known by the stream up to it. */
     @SqlQuery("""
             select exists (
-                select 1 from batch_ledger where input = :input and content_hash = :content_hash
+                select 1 from batch_ledger where stream_hash = :stream_hash
             )""")
-    boolean contentApplied(@Bind("input") String input, @Bind("content_hash") String contentHash);
+    boolean streamApplied(@Bind("stream_hash") String streamHash);
 
     @SqlQuery("select coalesce(max(batch_id), 0) + 1 from batch_ledger")
     long nextBatchId();
@@ -30,11 +31,11 @@ public interface BatchLedger {
 
     @SqlUpdate("""
             insert into batch_ledger (
-                batch_id, input, batch_no, content_hash, records,
+                batch_id, input, batch_no, content_hash, stream_hash, records,
                 changes_landed, changes_ignored, changes_rejected,
                 metrics_upserted, metrics_deleted, last_change_seq
             ) values (
-                :batch_id, :input, :batch_no, :content_hash, :records,
+                :batch_id, :input, :batch_no, :content_hash, :stream_hash, :records,
                 :changes_landed, :changes_ignored, :changes_rejected,
                 :metrics_upserted, :metrics_deleted, :last_change_seq
             )""")
@@ -42,6 +43,7 @@ public interface BatchLedger {
                 @Bind("input") String input,
                 @Bind("batch_no") int batchNo,
                 @Bind("content_hash") String contentHash,
+                @Bind("stream_hash") String streamHash,
                 @Bind("records") int records,
                 @Bind("changes_landed") int changesLanded,
                 @Bind("changes_ignored") int changesIgnored,

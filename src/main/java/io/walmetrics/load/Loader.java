@@ -6,6 +6,7 @@ import io.walmetrics.staging.LandingCounts;
 import io.walmetrics.staging.Rejection;
 import io.walmetrics.transform.MetricsTransform;
 import io.walmetrics.wal.WalChange;
+import io.walmetrics.wal.WalFormatException;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -46,6 +47,9 @@ public final class Loader {
                 while (reader.nextBatch()) {
                     run.batchesRead++;
                     run.apply();
+                }
+                if (reader.wasEmpty() && !input.isStdin()) {
+                    throw new WalFormatException(input.displayName(), 0, 1, 1, "the file is empty: no WAL records", null);
                 }
             } catch (IOException | RuntimeException e) {
                 throw new LoadFailedException(run.report(run.ledger.metricRows(), started), e);
@@ -130,12 +134,13 @@ public final class Loader {
                 lander.land(change);
             }
             String hash = reader.batchHash();
-            if (input.isStdin() && !options.reprocess() && ledger.contentApplied(input.ledgerName(), hash)) {
+            String streamHash = input.isStdin() ? reader.streamHash() : null;
+            if (streamHash != null && !options.reprocess() && ledger.streamApplied(streamHash)) {
                 return false;
             }
             LandingCounts landing = lander.finishBatch();
             MetricsTransform.MetricChanges metrics = transform.apply(handle, batchId);
-            ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, reader.recordCount(),
+            ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landing.landed(), landing.ignored(), landing.rejected(),
                     metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
             count(landing, metrics);
