@@ -16,8 +16,14 @@ public final class Json {
     /** Large jsonb documents are legal (TOAST allows up to 1 GB); Jackson's default cap is 20 MB. */
     private static final int MAX_STRING_LENGTH = 512 * 1024 * 1024;
 
+    private static final int MAX_NUMBER_LENGTH = 150_000;
+
     public static final JsonFactory FACTORY = JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING_LENGTH).build())
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    // PostgreSQL numeric holds up to 131,072 digits before the point and 16,383 after
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .build())
             .build();
 
     private Json() {
@@ -65,22 +71,29 @@ public final class Json {
     static String writeChange(WalChange change) {
         return write(generator -> {
             generator.writeStartObject();
+            Map<String, String> raw = change.otherFields();
             writeStringField(generator, "kind", change.kind());
             writeStringField(generator, "schema", change.schema());
             writeStringField(generator, "table", change.table());
             if (!change.columnNames().isEmpty() || !change.columnValues().isEmpty()) {
-                writeStrings(generator, "columnnames", change.columnNames());
-                writeStrings(generator, "columntypes", change.columnTypes());
-                writeValues(generator, "columnvalues", change.columnValues());
+                if (!raw.containsKey("columnnames")) {
+                    writeStrings(generator, "columnnames", change.columnNames());
+                }
+                if (!raw.containsKey("columntypes")) {
+                    writeStrings(generator, "columntypes", change.columnTypes());
+                }
+                if (!raw.containsKey("columnvalues")) {
+                    writeValues(generator, "columnvalues", change.columnValues());
+                }
             }
-            if (change.oldKeys() != null) {
+            if (change.oldKeys() != null && !raw.containsKey("oldkeys")) {
                 generator.writeObjectFieldStart("oldkeys");
                 writeStrings(generator, "keynames", change.oldKeys().keyNames());
                 writeStrings(generator, "keytypes", change.oldKeys().keyTypes());
                 writeValues(generator, "keyvalues", change.oldKeys().keyValues());
                 generator.writeEndObject();
             }
-            for (var field : change.otherFields().entrySet()) {
+            for (var field : raw.entrySet()) {
                 generator.writeFieldName(field.getKey());
                 generator.writeRawValue(field.getValue());
             }

@@ -1,5 +1,6 @@
 package io.walmetrics.wal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -62,6 +63,10 @@ public final class WalReader implements Closeable {
     private boolean recordHasChanges;
     private boolean hashing;
     private String batchHash;
+    private String streamHash = "";
+    private boolean sawAnyToken;
+    /** While set, every token consumed is also copied here, to keep a value whole as it is read. */
+    private JsonGenerator tee;
 
     public WalReader(InputStream in, String inputName, Integer batchSize) throws IOException {
         if (batchSize != null && batchSize < 1) {
@@ -102,11 +107,27 @@ public final class WalReader implements Closeable {
             if (change == null) {
                 batchEnded = true;
                 batchHash = HexFormat.of().formatHex(digest.digest());
+                digest.update((streamHash + batchHash).getBytes(StandardCharsets.UTF_8));
+                streamHash = HexFormat.of().formatHex(digest.digest());
             }
             return change;
         } catch (JsonProcessingException e) {
             throw formatError(e);
         }
+    }
+
+    /**
+     * SHA-256 over the hashes of every batch from the start of the input to this one: what
+     * identifies a batch of standard input, which has no stable position of its own.
+     */
+    public String streamHash() {
+        batchHash();
+        return streamHash;
+    }
+
+    /** True when the input held nothing at all but white space; known once {@link #nextBatch()} gave false. */
+    public boolean wasEmpty() {
+        return !sawAnyToken;
     }
 
     public int batchNo() {
@@ -302,9 +323,11 @@ public final class WalReader implements Closeable {
                         other.put(field, copyValue());
                         continue;
                     }
-                    List<String> strings = readStrings();
+                    List<String> rawElements = new ArrayList<>();
+                    List<String> strings = readStrings(rawElements);
                     if (strings.contains(null)) {
                         malformed = firstOf(malformed, field + " holds something other than strings");
+                        other.put(field, String.join(",", rawElements).transform(elements -> "[" + elements + "]"));
                         strings.replaceAll(name -> name == null ? "" : name);
                     }
                     if (field.equals("columnnames")) {
@@ -323,9 +346,17 @@ public final class WalReader implements Closeable {
                 }
                 case "oldkeys" -> {
                     if (value == JsonToken.START_OBJECT) {
-                        oldKeys = readOldKeys();
+                        var raw = new java.io.StringWriter();
+                        try (JsonGenerator copy = Json.FACTORY.createGenerator(raw)) {
+                            copy.copyCurrentEventExact(parser);
+                            tee = copy;
+                            oldKeys = readOldKeys();
+                        } finally {
+                            tee = null;
+                        }
                         if (oldKeys == null) {
                             malformed = firstOf(malformed, "oldkeys does not hold keynames, keytypes and keyvalues arrays");
+                            other.put(field, raw.toString());
                         }
                     } else {
                         malformed = firstOf(malformed, "oldkeys is not an object");
@@ -340,12 +371,23 @@ public final class WalReader implements Closeable {
 
     /** The elements of the array just opened; null stands for an element that is not a string. */
     private List<String> readStrings() throws IOException {
+        return readStrings(null);
+    }
+
+    /** As {@link #readStrings()}, adding each element's JSON text to {@code rawElements}. */
+    private List<String> readStrings(List<String> rawElements) throws IOException {
         List<String> strings = new ArrayList<>();
         for (JsonToken token = take(); token != JsonToken.END_ARRAY; token = take()) {
             if (token == JsonToken.VALUE_STRING) {
                 strings.add(parser.getText());
+                if (rawElements != null) {
+                    rawElements.add(Json.quote(parser.getText()));
+                }
             } else {
-                skipValue(token);
+                String raw = copyValue();
+                if (rawElements != null) {
+                    rawElements.add(raw);
+                }
                 strings.add(null);
             }
         }
@@ -407,6 +449,7 @@ public final class WalReader implements Closeable {
     private JsonToken peek() throws IOException {
         if (pending == null) {
             pending = parser.nextToken();
+            sawAnyToken |= pending != null;
         }
         return pending;
     }
@@ -415,6 +458,10 @@ public final class WalReader implements Closeable {
     private JsonToken take() throws IOException {
         JsonToken token = pending != null ? pending : parser.nextToken();
         pending = null;
+        sawAnyToken |= token != null;
+        if (tee != null && token != null) {
+            tee.copyCurrentEventExact(parser);
+        }
         if (token == null && (batchOpen && !batchEnded || insideBatchList || insideRecordArray)) {
             throw notWal("the input ends in the middle of a batch");
         }
@@ -448,13 +495,13 @@ public final class WalReader implements Closeable {
     private String copyValue() throws IOException {
         var out = new java.io.StringWriter();
         try (var generator = Json.FACTORY.createGenerator(out)) {
-            generator.copyCurrentEvent(parser);
+            generator.copyCurrentEventExact(parser);
             boolean container = parser.currentToken() == JsonToken.START_ARRAY
                     || parser.currentToken() == JsonToken.START_OBJECT;
             int depth = container ? 1 : 0;
             while (depth > 0) {
                 JsonToken token = take();
-                generator.copyCurrentEvent(parser);
+                generator.copyCurrentEventExact(parser);
                 if (token == JsonToken.START_ARRAY || token == JsonToken.START_OBJECT) {
                     depth++;
                 } else if (token == JsonToken.END_ARRAY || token == JsonToken.END_OBJECT) {
@@ -501,6 +548,21 @@ public final class WalReader implements Closeable {
     private WalFormatException formatError(JsonProcessingException e) {
         JsonLocation location = e.getLocation() != null ? e.getLocation() : parser.currentLocation();
         return new WalFormatException(inputName, batchOpen ? batchNo : batchNo + 1,
-                location.getLineNr(), location.getColumnNr(), e.getOriginalMessage(), e);
+                location.getLineNr(), location.getColumnNr(), plainReason(e.getOriginalMessage()), e);
+    }
+
+    /** Jackson's message without its second location and settings: one plain reason. */
+    static String plainReason(String jacksonMessage) {
+        if (jacksonMessage.startsWith("Unexpected end-of-input")) {
+            return "the input ends in the middle of a JSON value (truncated?)";
+        }
+        String reason = jacksonMessage.lines().findFirst().orElse(jacksonMessage);
+        for (String noise : List.of(" (start marker at", " at [Source")) {
+            int at = reason.indexOf(noise);
+            if (at > 0) {
+                reason = reason.substring(0, at);
+            }
+        }
+        return reason;
     }
 }
