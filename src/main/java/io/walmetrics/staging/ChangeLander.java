@@ -148,7 +148,7 @@ public final class ChangeLander {
         for (int i = 0; i < names.size(); i++) {
             String walName = names.get(i);
             String observedType = types.isEmpty() ? "unknown" : types.get(i);
-            SourceColumn column = source.column(mapping.sourceColumnName(walName));
+            SourceColumn column = mapping.sourceColumn(walName);
             if (column == null) {
                 // a column the migrations do not know: kept whole, reported as drift
                 if (extraColumns.put(walName, values.get(i).toJson()) != null) {
