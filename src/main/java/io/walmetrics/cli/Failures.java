@@ -1,6 +1,6 @@
 package io.walmetrics.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -14,11 +14,12 @@ final class Failures {
     private Failures() {
     }
 
-    static int report(Throwable error, Path db, boolean verbose, PrintStream err) {
+    static int report(Throwable error, Path db, boolean verbose, PrintWriter err) {
         err.println(describe(error, db));
         if (verbose) {
             error.printStackTrace(err);
         }
+        err.flush();
         return ExitCode.FAILED;
     }
 
@@ -31,7 +32,7 @@ final class Failures {
         }
         SQLException sql = rootSqlException(error);
         if (sql != null) {
-            return db + ": " + describe(sql);
+            return (db != null ? db + ": " : "") + describe(sql);
         }
         String message = error.getMessage();
         return message != null ? message : error.getClass().getSimpleName();

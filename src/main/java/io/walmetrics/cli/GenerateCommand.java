@@ -19,9 +19,10 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Writes synthetic wal2json records in the published schema: payment flows with late",
-            "arrivals, updates that leave out unchanged TOAST columns, key changes and deletes.",
-            "The same seed writes the same file; memory stays flat whatever the size."},
+            "Writes synthetic wal2json records in the published schema, for tests and benchmarks.",
+            "",
+            "Payment flows with late arrivals, updates that leave out unchanged TOAST columns, key changes, "
+                + "deletes and re-inserts. The same seed writes the same file; memory stays flat whatever the size."},
         footer = {"",
             "Example (data/wal.json is exactly this):",
             "  java -jar target/wal-metrics-loader.jar generate --seed 7 --flows 30 data/wal.json",
@@ -65,11 +66,11 @@ final class GenerateCommand implements Callable<Integer> {
                 choice(Shape.class, shape, "--shape"));
         try (OutputStream stream = open()) {
             WalGenerator.Summary summary = WalGenerator.write(options, stream);
-            System.err.printf(Locale.ROOT, "%s: %,d batches, %,d records, %,d changes (seed %d, %,d flows)%n",
+            spec.commandLine().getErr().printf(Locale.ROOT, "%s: %,d batches, %,d records, %,d changes (seed %d, %,d flows)%n",
                     out.equals("-") ? "<stdout>" : out, summary.batches(), summary.records(), summary.changes(), seed, flows);
             return ExitCode.OK;
         } catch (IOException | RuntimeException e) {
-            return Failures.report(e, null, verbose, System.err);
+            return Failures.report(e, null, verbose, spec.commandLine().getErr());
         }
     }
 

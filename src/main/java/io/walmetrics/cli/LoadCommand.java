@@ -11,7 +11,7 @@ import io.walmetrics.schema.SchemaMigrator;
 import io.walmetrics.staging.Rejection;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
@@ -25,9 +25,10 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Applies the batches of a wal2json file to the database, each exactly once, and keeps",
-            "the metrics table up to date. A batch already applied is skipped; a grown file applies",
-            "only its new batches."},
+            "Applies the batches of a wal2json file to the database and keeps the metrics table up to date.",
+            "",
+            "Each batch applies exactly once, in one transaction: a batch applied before is skipped, and "
+                + "a file that has grown applies only its new batches."},
         footer = {"",
             "Example:",
             "  java -jar target/wal-metrics-loader.jar load --db metrics.db data/wal.json",
@@ -57,18 +58,23 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--reprocess", description = "Apply batches the ledger says were applied already.")
     boolean reprocess;
 
+    /** What messages call the input: its path, or <stdin>. */
+    private String displayName;
+
     @Override
     public Integer call() {
         if (batchSize != null && batchSize < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1");
         }
-        PrintStream err = System.err;
+        PrintWriter err = spec.commandLine().getErr();
         LoadReport report;
         int exitCode;
+        displayName = file;
         try {
             WalInput input = WalInput.of(file);
             Jdbi jdbi = Database.open(common.db);
             SchemaMigrator.migrate(jdbi, common.verbose);
+            displayName = input.displayName();
             report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess));
             printRejections(err, report);
             exitCode = report.hasRejections() ? ExitCode.REJECTED : ExitCode.OK;
@@ -86,18 +92,18 @@ final class LoadCommand implements Callable<Integer> {
         return exitCode;
     }
 
-    private void printRejections(PrintStream err, LoadReport report) {
+    private void printRejections(PrintWriter err, LoadReport report) {
         for (Rejection rejection : report.firstRejections()) {
-            err.println(file + ": " + rejection.describe());
+            err.println(displayName + ": " + rejection.describe());
         }
         long unshown = report.changesRejected() - report.firstRejections().size();
         if (unshown > 0) {
-            err.println(file + ": … and " + unshown + " more rejected changes; all are in the rejected_changes table");
+            err.println(displayName + ": … and " + unshown + " more rejected changes; all are in the rejected_changes table");
         }
     }
 
-    private void printSummary(PrintStream err, LoadReport report) {
-        err.printf(Locale.ROOT, "%s -> %s%n", file, common.db);
+    private void printSummary(PrintWriter err, LoadReport report) {
+        err.printf(Locale.ROOT, "%s -> %s%n", displayName, common.db);
         err.printf(Locale.ROOT, "  batches  %,d read, %,d applied, %,d skipped (applied before)%n",
                 report.batchesRead(), report.batchesApplied(), report.batchesSkipped());
         err.printf(Locale.ROOT, "  changes  %,d landed, %,d ignored (other tables and kinds), %,d rejected%n",

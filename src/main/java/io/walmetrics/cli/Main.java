@@ -24,8 +24,11 @@ public final class Main implements Runnable {
         if (Arrays.asList(args).contains("--verbose")) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "debug");
         }
+        boolean verbose = Arrays.asList(args).contains("--verbose");
         return new CommandLine(new Main())
-                .setExitCodeExceptionMapper(error -> ExitCode.FAILED)
+                // commands report their own errors; this catches what they did not foresee, in one line
+                .setExecutionExceptionHandler((error, commandLine, parsed) ->
+                        Failures.report(error, null, verbose, commandLine.getErr()))
                 .execute(args);
     }
 
