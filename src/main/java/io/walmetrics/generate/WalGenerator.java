@@ -88,6 +88,9 @@ public final class WalGenerator {
                     } else if (batch.size() < MIN_RECORDS_A_BATCH && flowsStarted < options.flows()) {
                         startFlow();
                         flowsStarted++;
+                    } else if (batch.size() < MIN_RECORDS_A_BATCH && !pending.isEmpty()) {
+                        // the last flows are winding down: take their next records a little early
+                        batch.add(pending.poll().changes());
                     } else {
                         break;
                     }
