@@ -69,21 +69,7 @@ final class WalWriter implements Closeable {
         if (!change.kind().equals("delete")) {
             List<SourceColumn> carried = source.columns().stream()
                     .filter(column -> !change.omitted().contains(column.name())).toList();
-            out.writeArrayFieldStart("columnnames");
-            for (SourceColumn column : carried) {
-                out.writeString(naming.walColumn(change.source(), column.name()));
-            }
-            out.writeEndArray();
-            out.writeArrayFieldStart("columntypes");
-            for (SourceColumn column : carried) {
-                out.writeString(column.pgType());
-            }
-            out.writeEndArray();
-            out.writeArrayFieldStart("columnvalues");
-            for (SourceColumn column : carried) {
-                writeValue(change.values().get(column.name()));
-            }
-            out.writeEndArray();
+            writeColumns(change.source(), carried, change.values(), "columnnames", "columntypes", "columnvalues");
         }
         if (change.oldKey() != null) {
             List<SourceColumn> identity = change.fullIdentity() != null
@@ -91,24 +77,30 @@ final class WalWriter implements Closeable {
             Map<String, Object> oldValues = change.fullIdentity() != null
                     ? change.fullIdentity() : Map.of(source.keyColumn(), change.oldKey());
             out.writeObjectFieldStart("oldkeys");
-            out.writeArrayFieldStart("keynames");
-            for (SourceColumn column : identity) {
-                out.writeString(naming.walColumn(change.source(), column.name()));
-            }
-            out.writeEndArray();
-            out.writeArrayFieldStart("keytypes");
-            for (SourceColumn column : identity) {
-                out.writeString(column.pgType());
-            }
-            out.writeEndArray();
-            out.writeArrayFieldStart("keyvalues");
-            for (SourceColumn column : identity) {
-                writeValue(oldValues.get(column.name()));
-            }
-            out.writeEndArray();
+            writeColumns(change.source(), identity, oldValues, "keynames", "keytypes", "keyvalues");
             out.writeEndObject();
         }
         out.writeEndObject();
+    }
+
+    /** The three parallel arrays of wal2json: names, PostgreSQL types and values. */
+    private void writeColumns(String source, List<SourceColumn> columns, Map<String, Object> values,
+                              String namesField, String typesField, String valuesField) throws IOException {
+        out.writeArrayFieldStart(namesField);
+        for (SourceColumn column : columns) {
+            out.writeString(naming.walColumn(source, column.name()));
+        }
+        out.writeEndArray();
+        out.writeArrayFieldStart(typesField);
+        for (SourceColumn column : columns) {
+            out.writeString(column.pgType());
+        }
+        out.writeEndArray();
+        out.writeArrayFieldStart(valuesField);
+        for (SourceColumn column : columns) {
+            writeValue(values.get(column.name()));
+        }
+        out.writeEndArray();
     }
 
     private void writeValue(Object value) throws IOException {

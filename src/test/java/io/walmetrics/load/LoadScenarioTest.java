@@ -673,40 +673,15 @@ class LoadScenarioTest {
         return db.jdbi().withHandle(handle -> handle.createQuery(sql).mapTo(Long.class).list());
     }
 
-    // The updates wal2json writes for rows Rows inserted: every column again (an unchanged
-    // TOASTed one aside, which a test leaves out with omit), so a test sets only what changes.
-
     private static Change eventUpdate(String id, String transactionId, String flowId) {
-        return Change.update(EVENT)
-                .set("event_id", id)
-                .set("event_sort_id", 18952243L)
-                .set("date", "2021-06-03 07:47:49.985438")
-                .set("event_type", "TRANSACTION_LIFECYCLE_EVENT")
-                .set("flow_id", flowId)
-                .set("transaction_id", transactionId)
-                .set("transaction_lifecycle_event", "AUTHORIZATION_FAILED")
-                .set("created_at", "2021-06-03 07:47:50.003493")
-                .set("error_details", json("{\"source\": \"ADYEN\", \"decline_type\": \"SOFT\", \"decline_reason\": \"DO_NOT_HONOR\"}"));
+        return event(id, transactionId, flowId).asUpdate();
     }
 
     private static Change transactionUpdate(String id) {
-        return Change.update(TRANSACTION)
-                .set("transaction_id", id)
-                .set("transaction_type", "SALE")
-                .set("date", "2021-06-03 07:47:50.013974")
-                .set("processor_merchant_account_id", "776249f3-a050-579b-b525-55f232140c4b")
-                .set("amount", 58179)
-                .set("currency_code", "GBP")
-                .set("status", "PENDING")
-                .set("created_at", "2021-06-03 07:47:50.013974");
+        return transaction(id).asUpdate();
     }
 
     private static Change tokenUpdate(String id) {
-        return Change.update(TOKEN)
-                .set("token_id", id)
-                .set("token_type", "SINGLE_USE")
-                .set("payment_instrument_type", "PAYMENT_CARD")
-                .set("vault_data", json("{\"customer_id\": \"cust-1\"}"))
-                .set("three_d_secure_authentication", json("{\"response_code\": \"AUTH_SUCCESS\"}"));
+        return token(id).asUpdate();
     }
 }

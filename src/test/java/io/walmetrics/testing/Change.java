@@ -50,6 +50,18 @@ public final class Change {
         return new Change(kind, table);
     }
 
+    /**
+     * The update wal2json writes for a row this insert put: every column again, so a test sets
+     * only what changes (and omits what an unchanged TOAST value would leave out).
+     */
+    public Change asUpdate() {
+        Change update = new Change("update", table);
+        update.values.putAll(values);
+        update.omitted.addAll(omitted);
+        update.typeOverrides.putAll(typeOverrides);
+        return update;
+    }
+
     /** jsonb text; wal2json writes it as a JSON string. */
     public static JsonText json(String text) {
         return new JsonText(text);
