@@ -58,6 +58,11 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--reprocess", description = "Apply batches the ledger says were applied already.")
     boolean reprocess;
 
+    @Option(names = "--max-rejects", paramLabel = "N",
+            description = "Stop (exit 1) once more than N changes are rejected; the batch in hand applies nothing"
+                    + " (default: no limit).")
+    Integer maxRejects;
+
     /** What messages call the input: its path, or <stdin>. */
     private String displayName;
 
@@ -65,6 +70,9 @@ final class LoadCommand implements Callable<Integer> {
     public Integer call() {
         if (batchSize != null && batchSize < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1");
+        }
+        if (maxRejects != null && maxRejects < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-rejects cannot be negative");
         }
         PrintWriter err = spec.commandLine().getErr();
         LoadReport report;
@@ -75,7 +83,7 @@ final class LoadCommand implements Callable<Integer> {
             Jdbi jdbi = Database.open(common.db);
             SchemaMigrator.migrate(jdbi, common.verbose);
             displayName = input.displayName();
-            report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess));
+            report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess, maxRejects));
             printRejections(err, report);
             exitCode = report.hasRejections() ? ExitCode.REJECTED : ExitCode.OK;
         } catch (LoadFailedException failed) {

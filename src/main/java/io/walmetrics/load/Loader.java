@@ -127,11 +127,13 @@ public final class Loader {
             }
             long batchId = ledger.nextBatchId();
             lander.startBatch(batchId, ledger.lastChangeSeq());
-            buffered.forEach(lander::land);
+            for (WalChange change : buffered) {
+                land(change);
+            }
             buffered.clear();
             WalChange change;
             while ((change = reader.nextChange()) != null) {
-                lander.land(change);
+                land(change);
             }
             String hash = reader.batchHash();
             String streamHash = input.isStdin() ? reader.streamHash() : null;
@@ -145,6 +147,16 @@ public final class Loader {
                     metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
             count(landing, metrics);
             return true;
+        }
+
+        private void land(WalChange change) {
+            lander.land(change);
+            Integer maxRejects = options.maxRejects();
+            long rejected = changesRejected + lander.rejectedCount();
+            if (maxRejects != null && rejected > maxRejects) {
+                throw new TooManyRejectionsException(input.displayName(), reader.batchNo(), rejected, maxRejects,
+                        lander.lastRejection());
+            }
         }
 
         /**

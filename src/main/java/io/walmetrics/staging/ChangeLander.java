@@ -94,6 +94,15 @@ public final class ChangeLander {
         return drift.keySet().stream().map(DriftKey::describe).toList();
     }
 
+    /** Changes of the batch in hand rejected so far. */
+    public int rejectedCount() {
+        return rejections.size();
+    }
+
+    public Rejection lastRejection() {
+        return rejections.isEmpty() ? null : rejections.get(rejections.size() - 1);
+    }
+
     public List<Rejection> rejections() {
         return List.copyOf(rejections);
     }
@@ -261,11 +270,7 @@ public final class ChangeLander {
         private int buffered;
 
         StagingWriter(SourceTable source) {
-            List<String> columns = new ArrayList<>(List.of(
-                    "change_seq", "batch_id", "record_no", "change_no", "kind", "old_key"));
-            source.columns().forEach(column -> columns.add(column.name()));
-            columns.add("missing_columns");
-            columns.add("extra_columns");
+            List<String> columns = source.stagingColumns();
             this.insertSql = "insert into " + source.stagingTable() + " (" + String.join(", ", columns)
                     + ") values (" + columns.stream().map(column -> "?").collect(Collectors.joining(", ")) + ")";
         }
