@@ -11,6 +11,8 @@ public final class ExitCode {
     public static final int USAGE = 2;
     /** Done, but some changes were rejected: see the rejected_changes table. */
     public static final int REJECTED = 3;
+    /** verify: the maintained tables differ from their recomputation. */
+    public static final int DIFFERENT = 4;
 
     private ExitCode() {
     }

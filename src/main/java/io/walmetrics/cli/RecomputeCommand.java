@@ -1,0 +1,105 @@
+package io.walmetrics.cli;
+
+import io.walmetrics.schema.Database;
+import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.SourceCatalog;
+import io.walmetrics.transform.MetricsTransform;
+import io.walmetrics.transform.Recomputation;
+import java.io.PrintWriter;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** verify and rebuild: the same recomputation, rolled back or kept. */
+abstract class RecomputeCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    abstract boolean keep();
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            if (!java.nio.file.Files.exists(common.db)) {
+                throw new java.nio.file.NoSuchFileException(common.db.toString());
+            }
+            Jdbi jdbi = Database.open(common.db);
+            SchemaMigrator.migrate(jdbi, common.verbose);
+            Recomputation.Result result;
+            try (Handle handle = jdbi.open()) {
+                result = Recomputation.run(handle, SourceCatalog.load(handle), new MetricsTransform(handle), keep());
+            }
+            err.printf(Locale.ROOT, "%s: %s from %,d staged changes%n", common.db,
+                    keep() ? "rebuilt current state and metrics" : "recomputed current state and metrics",
+                    result.replayedChanges());
+            for (Recomputation.TableDifference table : result.tables()) {
+                if (table.none()) {
+                    err.printf(Locale.ROOT, "  %-34s same%n", table.table());
+                } else {
+                    err.printf(Locale.ROOT, "  %-34s %,d rows only as maintained, %,d only as recomputed (%s%s)%n",
+                            table.table(), table.onlyMaintained(), table.onlyRecomputed(),
+                            String.join(", ", table.sampleKeys()), table.sampleKeys().size() < 5 ? "" : ", …");
+                }
+            }
+            if (result.consistent()) {
+                err.println(keep() ? "nothing had drifted; the database is as it was" : "consistent");
+                return ExitCode.OK;
+            }
+            err.println(keep() ? "rebuilt: the rows above now hold the recomputed values"
+                    : "differences found; `rebuild` replaces the maintained rows with the recomputed ones");
+            return keep() ? ExitCode.OK : ExitCode.DIFFERENT;
+        } catch (java.io.IOException | RuntimeException e) {
+            return Failures.report(e, common.db, common.verbose, err);
+        }
+    }
+
+    @Command(name = "verify",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionProvider.class,
+            description = {
+                "Recomputes current state and metrics from the staging tables, from scratch, and compares them "
+                    + "with the ones the loader maintained. Changes nothing.",
+                "",
+                "Every staged change is replayed in order through the fold triggers and every metric is re-derived, "
+                    + "inside one transaction that is then rolled back."},
+            footer = {"",
+                "Example:",
+                "  java -jar target/wal-metrics-loader.jar verify --db metrics.db",
+                "",
+                "Exit codes: 0 consistent, 1 fatal error, 2 usage error, 4 differences found."})
+    static final class Verify extends RecomputeCommand {
+        @Override
+        boolean keep() {
+            return false;
+        }
+    }
+
+    @Command(name = "rebuild",
+            mixinStandardHelpOptions = true,
+            versionProvider = VersionProvider.class,
+            description = {
+                "Replaces current state and metrics with their recomputation from the staging tables.",
+                "",
+                "The same recomputation as verify, committed. Metric rows that do not change keep their "
+                    + "updated_in_batch."},
+            footer = {"",
+                "Example:",
+                "  java -jar target/wal-metrics-loader.jar rebuild --db metrics.db",
+                "",
+                "Exit codes: 0 done, 1 fatal error, 2 usage error."})
+    static final class Rebuild extends RecomputeCommand {
+        @Override
+        boolean keep() {
+            return true;
+        }
+    }
+}

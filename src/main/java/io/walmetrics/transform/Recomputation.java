@@ -1,0 +1,126 @@
+package io.walmetrics.transform;
+
+import io.walmetrics.schema.SourceCatalog;
+import io.walmetrics.schema.SourceTable;
+import java.util.ArrayList;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Recomputes current state and metrics from the staging tables from scratch, inside one
+ * transaction: every staged change is replayed, in {@code change_seq} order, through the same
+ * fold triggers that applied it, every metric is re-derived with the {@code sql/} steps from
+ * {@code current_metric}, and the result is compared with what the loader maintained
+ * incrementally. {@code verify} then rolls back; {@code rebuild} commits.
+ */
+public final class Recomputation {
+
+    private static final int SAMPLE_KEYS = 5;
+
+    /** Rows that differ between what was maintained and what the recomputation gives. */
+    public record TableDifference(String table, long onlyMaintained, long onlyRecomputed, List<String> sampleKeys) {
+
+        public boolean none() {
+            return onlyMaintained == 0 && onlyRecomputed == 0;
+        }
+    }
+
+    public record Result(long replayedChanges, List<TableDifference> tables) {
+
+        public boolean consistent() {
+            return tables.stream().allMatch(TableDifference::none);
+        }
+    }
+
+    private Recomputation() {
+    }
+
+    /** Recomputes and compares; keeps the recomputed state only when {@code keep}. */
+    public static Result run(Handle handle, SourceCatalog catalog, MetricsTransform transform, boolean keep) {
+        // the copies below can be as large as the database: let them spill to disk
+        handle.execute("pragma temp_store = file");
+        handle.execute("begin immediate");
+        try {
+            Result result = recomputeAndCompare(handle, catalog, transform);
+            handle.execute(keep ? "commit" : "rollback");
+            return result;
+        } catch (RuntimeException e) {
+            try {
+                handle.execute("rollback");
+            } catch (RuntimeException alreadyRolledBack) {
+                e.addSuppressed(alreadyRolledBack);
+            }
+            throw e;
+        } finally {
+            dropCopies(handle, catalog);
+            handle.execute("pragma temp_store = memory");
+        }
+    }
+
+    private static Result recomputeAndCompare(Handle handle, SourceCatalog catalog, MetricsTransform transform) {
+        List<String> metricColumns = metricColumns(handle);
+        for (SourceTable source : catalog.sources()) {
+            copy(handle, source.currentTable(), "maintained_" + source.currentTable(), source.currentColumns());
+        }
+        copy(handle, "metrics", "maintained_metrics", metricColumns);
+
+        long replayed = 0;
+        for (SourceTable source : catalog.sources()) {
+            String staged = String.join(", ", source.stagingColumns());
+            copy(handle, source.stagingTable(), "replay_" + source.stagingTable(), source.stagingColumns());
+            handle.execute("delete from " + source.stagingTable());
+            handle.execute("delete from " + source.currentTable());
+            // each re-inserted row fires its fold trigger again, in the order it was first landed
+            replayed += handle.execute("insert into " + source.stagingTable() + " (" + staged + ") select " + staged
+                    + " from temp.replay_" + source.stagingTable() + " order by change_seq");
+        }
+
+        // every event is affected now (the replay marked every key); a metric whose event is gone too
+        handle.execute("insert or ignore into affected_event (id) select id from metrics");
+        long lastBatch = handle.createQuery("select coalesce(max(batch_id), 0) from batch_ledger").mapTo(Long.class).one();
+        transform.apply(handle, lastBatch);
+
+        List<TableDifference> differences = new ArrayList<>();
+        for (SourceTable source : catalog.sources()) {
+            differences.add(compare(handle, source.currentTable(), source.keyColumn(), source.currentColumns()));
+        }
+        differences.add(compare(handle, "metrics", "id", metricColumns));
+        return new Result(replayed, differences);
+    }
+
+    private static TableDifference compare(Handle handle, String table, String key, List<String> columns) {
+        String list = String.join(", ", columns);
+        String maintained = "select " + list + " from temp.maintained_" + table;
+        String recomputed = "select " + list + " from main." + table;
+        long onlyMaintained = count(handle, maintained + " except " + recomputed);
+        long onlyRecomputed = count(handle, recomputed + " except " + maintained);
+        List<String> sample = handle.createQuery("select distinct " + key + " from (" + maintained + " except " + recomputed
+                        + " union all select * from (" + recomputed + " except " + maintained + ")) order by 1 limit " + SAMPLE_KEYS)
+                .mapTo(String.class).list();
+        return new TableDifference(table, onlyMaintained, onlyRecomputed, sample);
+    }
+
+    private static long count(Handle handle, String query) {
+        return handle.createQuery("select count(*) from (" + query + ")").mapTo(Long.class).one();
+    }
+
+    private static void copy(Handle handle, String table, String copy, List<String> columns) {
+        String list = String.join(", ", columns);
+        handle.execute("create temp table " + copy + " as select " + list + " from main." + table);
+    }
+
+    /** The metric's own columns: all but updated_in_batch, which a recomputation sets anew. */
+    private static List<String> metricColumns(Handle handle) {
+        return handle.createQuery("select name from pragma_table_info('metrics') where name <> 'updated_in_batch' order by cid")
+                .mapTo(String.class).list();
+    }
+
+    private static void dropCopies(Handle handle, SourceCatalog catalog) {
+        List<String> copies = new ArrayList<>(List.of("maintained_metrics"));
+        for (SourceTable source : catalog.sources()) {
+            copies.add("maintained_" + source.currentTable());
+            copies.add("replay_" + source.stagingTable());
+        }
+        copies.forEach(copy -> handle.execute("drop table if exists temp." + copy));
+    }
+}
