@@ -122,6 +122,9 @@ final class LoadCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "  drift    %s (kept; see the schema_drift table)%n", drift);
         }
         err.printf(Locale.ROOT, "  took     %.2f s%n", report.seconds());
+        if (common.verbose) {
+            report.phaseSeconds().forEach((phase, seconds) -> err.printf(Locale.ROOT, "    %-8s %.2f s%n", phase, seconds));
+        }
     }
 
     private void printJson(LoadReport report) {
@@ -138,6 +141,10 @@ final class LoadCommand implements Callable<Integer> {
             out.writeNumberField("metric_rows", report.metricRows());
             out.writeNumberField("schema_drift_columns", report.schemaDrift().size());
             out.writeNumberField("seconds", Math.round(report.seconds() * 1000) / 1000.0);
+            // flat, every value a number: where the time went, phase by phase
+            for (var phase : report.phaseSeconds().entrySet()) {
+                out.writeNumberField(phase.getKey() + "_seconds", Math.round(phase.getValue() * 1000) / 1000.0);
+            }
             out.writeEndObject();
             out.writeRaw('\n');
         } catch (IOException e) {

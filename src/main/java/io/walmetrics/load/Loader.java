@@ -1,5 +1,6 @@
 package io.walmetrics.load;
 
+import io.walmetrics.load.Phases.Phase;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.staging.ChangeLander;
 import io.walmetrics.staging.LandingCounts;
@@ -71,6 +72,7 @@ public final class Loader {
         private final ChangeLander lander;
         private final MetricsTransform transform;
         private final List<Rejection> firstRejections = new ArrayList<>();
+        private final Phases phases = new Phases();
 
         private int batchesRead;
         private int batchesApplied;
@@ -97,11 +99,13 @@ public final class Loader {
             // does not hold other loaders up; a huge batch streams inside its transaction.
             List<WalChange> buffered = new ArrayList<>();
             WalChange change = null;
+            phases.switchTo(Phase.READ);
             while (buffered.size() < BUFFERED_CHANGES && (change = reader.nextChange()) != null) {
                 buffered.add(change);
             }
             boolean complete = change == null;
 
+            phases.switchTo(Phase.COMMIT);
             handle.execute("begin immediate");
             try {
                 if (applyInTransaction(buffered, complete)) {
@@ -131,8 +135,7 @@ public final class Loader {
                 land(change);
             }
             buffered.clear();
-            WalChange change;
-            while ((change = reader.nextChange()) != null) {
+            for (WalChange change = nextChange(); change != null; change = nextChange()) {
                 land(change);
             }
             String hash = reader.batchHash();
@@ -140,8 +143,11 @@ public final class Loader {
             if (streamHash != null && !options.reprocess() && ledger.streamApplied(streamHash)) {
                 return false;
             }
+            phases.switchTo(Phase.FOLD);
             LandingCounts landing = lander.finishBatch();
+            phases.switchTo(Phase.METRICS);
             MetricsTransform.MetricChanges metrics = transform.apply(handle, batchId);
+            phases.switchTo(Phase.COMMIT);
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landing.landed(), landing.ignored(), landing.rejected(),
                     metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
@@ -149,7 +155,13 @@ public final class Loader {
             return true;
         }
 
+        private WalChange nextChange() throws IOException {
+            phases.switchTo(Phase.READ);
+            return reader.nextChange();
+        }
+
         private void land(WalChange change) {
+            phases.switchTo(Phase.LAND);
             lander.land(change);
             Integer maxRejects = options.maxRejects();
             long rejected = changesRejected + lander.rejectedCount();
@@ -200,7 +212,7 @@ public final class Loader {
         LoadReport report(long metricRows, long startedNanos) {
             return new LoadReport(batchesRead, batchesApplied, batchesSkipped, changesLanded, changesIgnored,
                     changesRejected, metricsUpserted, metricsDeleted, metricRows, List.copyOf(driftColumns),
-                    List.copyOf(firstRejections), (System.nanoTime() - startedNanos) / 1e9);
+                    List.copyOf(firstRejections), phases.seconds(), (System.nanoTime() - startedNanos) / 1e9);
         }
     }
 }

@@ -62,6 +62,8 @@ public final class WalReader implements Closeable {
     private boolean insideChangeArray;
     private boolean recordHasChanges;
     private boolean hashing;
+    private final byte[] hashBuffer = new byte[1 << 14];
+    private int hashed;
     private String batchHash;
     private String streamHash = "";
     private boolean sawAnyToken;
@@ -106,6 +108,7 @@ public final class WalReader implements Closeable {
             WalChange change = readNextChange();
             if (change == null) {
                 batchEnded = true;
+                flushHash();
                 batchHash = HexFormat.of().formatHex(digest.digest());
                 digest.update((streamHash + batchHash).getBytes(StandardCharsets.UTF_8));
                 streamHash = HexFormat.of().formatHex(digest.digest());
@@ -209,6 +212,7 @@ public final class WalReader implements Closeable {
         recordNo = 0;
         changeNo = 0;
         digest.reset();
+        hashed = 0;
         return true;
     }
 
@@ -323,11 +327,11 @@ public final class WalReader implements Closeable {
                         other.put(field, copyValue());
                         continue;
                     }
-                    List<String> rawElements = new ArrayList<>();
-                    List<String> strings = readStrings(rawElements);
-                    if (strings.contains(null)) {
+                    Map<Integer, String> nonStrings = new java.util.HashMap<>();
+                    List<String> strings = readStrings(nonStrings);
+                    if (!nonStrings.isEmpty()) {
                         malformed = firstOf(malformed, field + " holds something other than strings");
-                        other.put(field, String.join(",", rawElements).transform(elements -> "[" + elements + "]"));
+                        other.put(field, rawArray(strings, nonStrings));
                         strings.replaceAll(name -> name == null ? "" : name);
                     }
                     if (field.equals("columnnames")) {
@@ -374,24 +378,29 @@ public final class WalReader implements Closeable {
         return readStrings(null);
     }
 
-    /** As {@link #readStrings()}, adding each element's JSON text to {@code rawElements}. */
-    private List<String> readStrings(List<String> rawElements) throws IOException {
+    /** As {@link #readStrings()}, keeping the JSON text of each element that is not a string by its index. */
+    private List<String> readStrings(Map<Integer, String> nonStrings) throws IOException {
         List<String> strings = new ArrayList<>();
         for (JsonToken token = take(); token != JsonToken.END_ARRAY; token = take()) {
             if (token == JsonToken.VALUE_STRING) {
                 strings.add(parser.getText());
-                if (rawElements != null) {
-                    rawElements.add(Json.quote(parser.getText()));
-                }
             } else {
                 String raw = copyValue();
-                if (rawElements != null) {
-                    rawElements.add(raw);
+                if (nonStrings != null) {
+                    nonStrings.put(strings.size(), raw);
                 }
                 strings.add(null);
             }
         }
         return strings;
+    }
+
+    private static String rawArray(List<String> strings, Map<Integer, String> nonStrings) {
+        List<String> elements = new ArrayList<>();
+        for (int i = 0; i < strings.size(); i++) {
+            elements.add(nonStrings.containsKey(i) ? nonStrings.get(i) : Json.quote(strings.get(i)));
+        }
+        return "[" + String.join(",", elements) + "]";
     }
 
     private List<WalValue> readValues() throws IOException {
@@ -466,13 +475,48 @@ public final class WalReader implements Closeable {
             throw notWal("the input ends in the middle of a batch");
         }
         if (hashing && token != null) {
-            digest.update((byte) token.id());
-            if (token == JsonToken.FIELD_NAME || token.isScalarValue()) {
-                digest.update(parser.getText().getBytes(StandardCharsets.UTF_8));
-                digest.update((byte) 0);
-            }
+            hash(token);
         }
         return token;
+    }
+
+    /**
+     * Adds a token to the batch hash: its kind, then for names and values the length and UTF-16
+     * units of its text, straight from the parser's buffer and through one reusable byte buffer.
+     */
+    private void hash(JsonToken token) throws IOException {
+        if (hashed + 5 > hashBuffer.length) {
+            flushHash();
+        }
+        hashBuffer[hashed++] = (byte) token.id();
+        if (token != JsonToken.FIELD_NAME && !token.isScalarValue()) {
+            return;
+        }
+        char[] chars = parser.getTextCharacters();
+        int offset = parser.getTextOffset();
+        int length = parser.getTextLength();
+        hashBuffer[hashed++] = (byte) (length >>> 24);
+        hashBuffer[hashed++] = (byte) (length >>> 16);
+        hashBuffer[hashed++] = (byte) (length >>> 8);
+        hashBuffer[hashed++] = (byte) length;
+        int end = offset + length;
+        while (offset < end) {
+            if (hashed + 2 > hashBuffer.length) {
+                flushHash();
+            }
+            int chunk = Math.min(end - offset, (hashBuffer.length - hashed) / 2);
+            for (int i = offset; i < offset + chunk; i++) {
+                char unit = chars[i];
+                hashBuffer[hashed++] = (byte) (unit >>> 8);
+                hashBuffer[hashed++] = (byte) unit;
+            }
+            offset += chunk;
+        }
+    }
+
+    private void flushHash() {
+        digest.update(hashBuffer, 0, hashed);
+        hashed = 0;
     }
 
     /** Consumes the rest of the value whose first token is {@code first}, hashing it. */
