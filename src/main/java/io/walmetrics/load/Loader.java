@@ -26,6 +26,9 @@ public final class Loader {
     /** A batch up to this many changes is read before its transaction starts; a larger one streams. */
     private static final int BUFFERED_CHANGES = 10_000;
     private static final int REJECTIONS_KEPT_FOR_REPORT = 20;
+    private static final int GROUP_MAX_BATCHES = 1_000;
+    private static final long GROUP_MAX_CHANGES = 20_000;
+    private static final long GROUP_MAX_NANOS = 1_000_000_000L;
 
     private final Jdbi jdbi;
 
@@ -49,10 +52,12 @@ public final class Loader {
                     run.batchesRead++;
                     run.apply();
                 }
+                run.commitGroup();
                 if (reader.wasEmpty() && !input.isStdin()) {
                     throw new WalFormatException(input.displayName(), 0, 1, 1, "the file is empty: no WAL records", null);
                 }
             } catch (IOException | RuntimeException e) {
+                run.commitGroupAfterFailure(e);
                 throw new LoadFailedException(run.report(run.ledger.metricRows(), started), e);
             }
             return run.report(run.ledger.metricRows(), started);
@@ -73,6 +78,12 @@ public final class Loader {
         private final MetricsTransform transform;
         private final List<Rejection> firstRejections = new ArrayList<>();
         private final Phases phases = new Phases();
+
+        private boolean groupOpen;
+        private long groupStarted;
+        private int groupBatches;
+        private long groupChanges;
+
 
         private int batchesRead;
         private int batchesApplied;
@@ -106,21 +117,72 @@ public final class Loader {
             boolean complete = change == null;
 
             phases.switchTo(Phase.COMMIT);
-            handle.execute("begin immediate");
+            if (!groupOpen) {
+                handle.execute("begin immediate");
+                groupOpen = true;
+                groupStarted = System.nanoTime();
+                groupBatches = 0;
+                groupChanges = 0;
+            }
+            // each batch is a savepoint of its own: a batch to skip, or one that fails, leaves
+            // the batches before it in the group untouched
+            handle.execute("savepoint batch");
             try {
                 if (applyInTransaction(buffered, complete)) {
-                    handle.execute("commit");
+                    handle.execute("release batch");
+                    groupBatches++;
                 } else {
-                    handle.execute("rollback");
+                    handle.execute("rollback to batch");
+                    handle.execute("release batch");
                     batchesSkipped++;
                 }
             } catch (RuntimeException | IOException e) {
                 try {
-                    handle.execute("rollback");
-                } catch (RuntimeException alreadyRolledBack) {
-                    e.addSuppressed(alreadyRolledBack);
+                    handle.execute("rollback to batch");
+                    handle.execute("release batch");
+                } catch (RuntimeException transactionGone) {
+                    e.addSuppressed(transactionGone);
                 }
                 throw e;
+            }
+            if (groupIsDue()) {
+                commitGroup();
+            }
+        }
+
+        /**
+         * Consecutive batches of a file share one SQLite transaction, up to a size and an age, so a
+         * backfill does not pay a commit per minute of WAL. Each still has its own ledger entry and
+         * its own metric step, so the result is the same as committing them one by one. Standard
+         * input commits every batch as it arrives: the next may be a minute away.
+         */
+        private boolean groupIsDue() {
+            return input.isStdin()
+                    || groupBatches >= GROUP_MAX_BATCHES
+                    || groupChanges >= GROUP_MAX_CHANGES
+                    || System.nanoTime() - groupStarted >= GROUP_MAX_NANOS;
+        }
+
+        void commitGroup() {
+            if (groupOpen) {
+                phases.switchTo(Phase.COMMIT);
+                handle.execute("commit");
+                groupOpen = false;
+            }
+        }
+
+        /** After a failure, the batches of the group before it are kept; the failed one already rolled back. */
+        void commitGroupAfterFailure(Exception failure) {
+            try {
+                commitGroup();
+            } catch (RuntimeException commitFailed) {
+                failure.addSuppressed(commitFailed);
+                try {
+                    handle.execute("rollback");
+                } catch (RuntimeException alreadyRolledBack) {
+                    failure.addSuppressed(alreadyRolledBack);
+                }
+                groupOpen = false;
             }
         }
 
@@ -152,6 +214,7 @@ public final class Loader {
                     landing.landed(), landing.ignored(), landing.rejected(),
                     metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
             count(landing, metrics);
+            groupChanges += landing.landed() + landing.rejected();
             return true;
         }
 
