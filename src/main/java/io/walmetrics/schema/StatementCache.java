@@ -19,6 +19,9 @@ import org.jdbi.v3.core.statement.StatementContext;
 final class StatementCache implements StatementBuilder {
 
     private final Map<String, PreparedStatement> idle = new HashMap<>();
+    /** The SQL each statement handed out was prepared from: JDBI closes a statement with named
+     * parameters under its original text, not the rewritten one it was prepared from. */
+    private final Map<Statement, String> inUse = new java.util.IdentityHashMap<>();
 
     @Override
     public Statement create(Connection connection, StatementContext context) throws SQLException {
@@ -30,8 +33,12 @@ final class StatementCache implements StatementBuilder {
         if (context.isReturningGeneratedKeys()) {
             return DefaultStatementBuilder.FACTORY.createStatementBuilder(connection).create(connection, sql, context);
         }
-        PreparedStatement cached = idle.remove(sql);
-        return cached != null ? cached : connection.prepareStatement(sql);
+        PreparedStatement statement = idle.remove(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+        }
+        inUse.put(statement, sql);
+        return statement;
     }
 
     @Override
@@ -41,11 +48,12 @@ final class StatementCache implements StatementBuilder {
 
     @Override
     public void close(Connection connection, String sql, Statement statement) throws SQLException {
-        if (statement instanceof PreparedStatement prepared && !(statement instanceof CallableStatement)
-                && !statement.isClosed() && !idle.containsKey(sql)) {
+        String preparedFrom = inUse.remove(statement);
+        if (preparedFrom != null && statement instanceof PreparedStatement prepared
+                && !statement.isClosed() && !idle.containsKey(preparedFrom)) {
             prepared.clearParameters();
             prepared.clearBatch();
-            idle.put(sql, prepared);
+            idle.put(preparedFrom, prepared);
         } else {
             statement.close();
         }
@@ -53,6 +61,7 @@ final class StatementCache implements StatementBuilder {
 
     @Override
     public void close(Connection connection) {
+        inUse.clear();
         for (PreparedStatement statement : idle.values()) {
             try {
                 statement.close();
