@@ -1,6 +1,15 @@
 package io.walmetrics.schema;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
+import java.util.HexFormat;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -32,8 +41,16 @@ public final class SchemaMigrator {
     private SchemaMigrator() {
     }
 
-    /** Applies the migrations the database lacks; fails with the database's own error. */
+    /**
+     * Applies the migrations the database lacks; fails with the database's own error. A database
+     * whose recorded fingerprint matches the jar's migration files is up to date, and Liquibase is
+     * not started at all.
+     */
     public static void migrate(Jdbi jdbi, boolean verbose) {
+        String fingerprint = fingerprint();
+        if (fingerprint.equals(recordedFingerprint(jdbi))) {
+            return;
+        }
         LIQUIBASE_LOGGER.setLevel(verbose ? Level.INFO : Level.WARNING);
         try {
             jdbi.useHandle(handle -> migrate(handle.getConnection()));
@@ -41,6 +58,49 @@ public final class SchemaMigrator {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("cannot bring the database schema up to date: " + e.getMessage(), e);
+        }
+        jdbi.useHandle(handle -> handle.createUpdate("""
+                        insert into schema_fingerprint (id, fingerprint) values (1, :fingerprint)
+                        on conflict (id) do update set fingerprint = excluded.fingerprint, recorded_at = excluded.recorded_at""")
+                .bind("fingerprint", fingerprint)
+                .execute());
+    }
+
+    private static String recordedFingerprint(Jdbi jdbi) {
+        return jdbi.withHandle(handle -> {
+            boolean recorded = handle.createQuery(
+                            "select exists (select 1 from sqlite_schema where type = 'table' and name = 'schema_fingerprint')")
+                    .mapTo(Boolean.class).one();
+            return recorded
+                    ? handle.createQuery("select fingerprint from schema_fingerprint where id = 1").mapTo(String.class).findOne().orElse(null)
+                    : null;
+        });
+    }
+
+    /** SHA-256 over the master changelog and every file it includes, as the jar holds them. */
+    static String fingerprint() {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            String changelog = resource(CHANGELOG);
+            digest.update(changelog.getBytes(StandardCharsets.UTF_8));
+            Matcher include = Pattern.compile("<include file=\"([^\"]+)\"").matcher(changelog);
+            while (include.find()) {
+                digest.update(resource(include.group(1)).getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException everyJavaHasIt) {
+            throw new IllegalStateException(everyJavaHasIt);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing " + name + " (is the jar complete?)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
