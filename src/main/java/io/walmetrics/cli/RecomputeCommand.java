@@ -35,8 +35,8 @@ abstract class RecomputeCommand implements Callable<Integer> {
             Jdbi jdbi = Database.open(common.db);
             SchemaMigrator.migrate(jdbi, common.verbose);
             Recomputation.Result result;
-            try (Handle handle = jdbi.open()) {
-                result = Recomputation.run(handle, SourceCatalog.load(handle), new MetricsTransform(handle), keep());
+            try (Handle handle = jdbi.open(); MetricsTransform transform = new MetricsTransform(handle)) {
+                result = Recomputation.run(handle, SourceCatalog.load(handle), transform, keep());
             }
             err.printf(Locale.ROOT, "%s: %s from %,d staged changes%n", common.db,
                     keep() ? "rebuilt current state and metrics" : "recomputed current state and metrics",

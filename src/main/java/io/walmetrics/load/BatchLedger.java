@@ -1,57 +1,145 @@
 package io.walmetrics.load;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Optional;
-import org.jdbi.v3.sqlobject.customizer.Bind;
-import org.jdbi.v3.sqlobject.statement.SqlQuery;
-import org.jdbi.v3.sqlobject.statement.SqlUpdate;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
-/** The batch ledger: what makes a load exactly-once. Called inside the batch's write transaction. */
-public interface BatchLedger {
+/**
+ * The batch ledger, what makes a load exactly-once, and the transaction control around it. Every
+ * call of a load runs inside the batch's write transaction. The statements run for every batch,
+ * so they are prepared once on the handle's connection.
+ */
+final class BatchLedger implements AutoCloseable {
 
-    @SqlQuery("""
-            select content_hash
-            from batch_ledger
-            where input = :input and batch_no = :batch_no
-            order by batch_id desc
-            limit 1""")
-    Optional<String> appliedHash(@Bind("input") String input, @Bind("batch_no") int batchNo);
+    /** The last batch applied to this database and the last change sequence it handed out. */
+    record Last(long batchId, long changeSeq) {
+    }
+
+    private final Statement control;
+    private final PreparedStatement appliedHash;
+    private final PreparedStatement streamApplied;
+    private final PreparedStatement last;
+    private final PreparedStatement record;
+    private final PreparedStatement metricRows;
+
+    BatchLedger(Handle handle) {
+        Connection connection = handle.getConnection();
+        try {
+            control = connection.createStatement();
+            appliedHash = connection.prepareStatement("""
+                    select content_hash
+                    from batch_ledger
+                    where input = ? and batch_no = ?
+                    order by batch_id desc
+                    limit 1""");
+            streamApplied = connection.prepareStatement("select exists (select 1 from batch_ledger where stream_hash = ?)");
+            last = connection.prepareStatement("""
+                    select batch_id, last_change_seq
+                    from batch_ledger
+                    order by batch_id desc
+                    limit 1""");
+            record = connection.prepareStatement("""
+                    insert into batch_ledger (
+                        batch_id, input, batch_no, content_hash, stream_hash, records,
+                        changes_landed, changes_ignored, changes_rejected,
+                        metrics_upserted, metrics_deleted, last_change_seq
+                    ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""");
+            metricRows = connection.prepareStatement("select count(*) from metrics");
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** begin immediate, savepoint, release, rollback to, commit, rollback. */
+    void run(String transactionControl) {
+        try {
+            control.execute(transactionControl);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** The hash of the batch at this position of this input, when one was applied. */
+    Optional<String> appliedHash(String input, int batchNo) {
+        try {
+            appliedHash.setString(1, input);
+            appliedHash.setInt(2, batchNo);
+            try (ResultSet rows = appliedHash.executeQuery()) {
+                return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
 
     /** Standard input has no stable positions: a batch is known by the stream up to it. */
-    @SqlQuery("""
-            select exists (
-                select 1 from batch_ledger where stream_hash = :stream_hash
-            )""")
-    boolean streamApplied(@Bind("stream_hash") String streamHash);
+    boolean streamApplied(String streamHash) {
+        try {
+            streamApplied.setString(1, streamHash);
+            try (ResultSet rows = streamApplied.executeQuery()) {
+                return rows.next() && rows.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
 
-    @SqlQuery("select coalesce(max(batch_id), 0) + 1 from batch_ledger")
-    long nextBatchId();
+    Last last() {
+        try (ResultSet rows = last.executeQuery()) {
+            return rows.next() ? new Last(rows.getLong(1), rows.getLong(2)) : new Last(0, 0);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
 
-    @SqlQuery("select coalesce((select last_change_seq from batch_ledger order by batch_id desc limit 1), 0)")
-    long lastChangeSeq();
+    void record(long batchId, String input, int batchNo, String contentHash, String streamHash, int records,
+                int changesLanded, int changesIgnored, int changesRejected,
+                int metricsUpserted, int metricsDeleted, long lastChangeSeq) {
+        try {
+            record.setLong(1, batchId);
+            record.setString(2, input);
+            record.setInt(3, batchNo);
+            record.setString(4, contentHash);
+            record.setString(5, streamHash);
+            record.setInt(6, records);
+            record.setInt(7, changesLanded);
+            record.setInt(8, changesIgnored);
+            record.setInt(9, changesRejected);
+            record.setInt(10, metricsUpserted);
+            record.setInt(11, metricsDeleted);
+            record.setLong(12, lastChangeSeq);
+            record.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
 
-    @SqlUpdate("""
-            insert into batch_ledger (
-                batch_id, input, batch_no, content_hash, stream_hash, records,
-                changes_landed, changes_ignored, changes_rejected,
-                metrics_upserted, metrics_deleted, last_change_seq
-            ) values (
-                :batch_id, :input, :batch_no, :content_hash, :stream_hash, :records,
-                :changes_landed, :changes_ignored, :changes_rejected,
-                :metrics_upserted, :metrics_deleted, :last_change_seq
-            )""")
-    void record(@Bind("batch_id") long batchId,
-                @Bind("input") String input,
-                @Bind("batch_no") int batchNo,
-                @Bind("content_hash") String contentHash,
-                @Bind("stream_hash") String streamHash,
-                @Bind("records") int records,
-                @Bind("changes_landed") int changesLanded,
-                @Bind("changes_ignored") int changesIgnored,
-                @Bind("changes_rejected") int changesRejected,
-                @Bind("metrics_upserted") int metricsUpserted,
-                @Bind("metrics_deleted") int metricsDeleted,
-                @Bind("last_change_seq") long lastChangeSeq);
+    long metricRows() {
+        try (ResultSet rows = metricRows.executeQuery()) {
+            rows.next();
+            return rows.getLong(1);
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
 
-    @SqlQuery("select count(*) from metrics")
-    long metricRows();
+    @Override
+    public void close() {
+        for (Statement statement : new Statement[] {control, appliedHash, streamApplied, last, record, metricRows}) {
+            try {
+                statement.close();
+            } catch (SQLException ignored) {
+                // closing the connection finalizes it anyway
+            }
+        }
+    }
+
+    private static UnableToExecuteStatementException failed(SQLException e) {
+        return new UnableToExecuteStatementException(e.getMessage(), e, null);
+    }
 }

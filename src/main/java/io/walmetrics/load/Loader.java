@@ -45,8 +45,8 @@ public final class Loader {
     public LoadReport load(WalInput input, LoadOptions options) throws LoadFailedException {
         long started = System.nanoTime();
         try (Handle handle = jdbi.open();
-             WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize())) {
-            Run run = new Run(handle, input, options, reader);
+             WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize());
+             Run run = new Run(handle, input, options, reader)) {
             try {
                 while (reader.nextBatch()) {
                     run.batchesRead++;
@@ -67,7 +67,7 @@ public final class Loader {
     }
 
     /** The state of one load: what it reads, where it writes, what it has counted. */
-    private static final class Run {
+    private static final class Run implements AutoCloseable {
 
         private final Handle handle;
         private final WalInput input;
@@ -100,9 +100,16 @@ public final class Loader {
             this.input = input;
             this.options = options;
             this.reader = reader;
-            this.ledger = handle.attach(BatchLedger.class);
+            this.ledger = new BatchLedger(handle);
             this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
             this.transform = new MetricsTransform(handle);
+        }
+
+        @Override
+        public void close() {
+            lander.close();
+            transform.close();
+            ledger.close();
         }
 
         void apply() throws IOException {
@@ -118,7 +125,7 @@ public final class Loader {
 
             phases.switchTo(Phase.COMMIT);
             if (!groupOpen) {
-                handle.execute("begin immediate");
+                ledger.run("begin immediate");
                 groupOpen = true;
                 groupStarted = System.nanoTime();
                 groupBatches = 0;
@@ -126,20 +133,20 @@ public final class Loader {
             }
             // each batch is a savepoint of its own: a batch to skip, or one that fails, leaves
             // the batches before it in the group untouched
-            handle.execute("savepoint batch");
+            ledger.run("savepoint batch");
             try {
                 if (applyInTransaction(buffered, complete)) {
-                    handle.execute("release batch");
+                    ledger.run("release batch");
                     groupBatches++;
                 } else {
-                    handle.execute("rollback to batch");
-                    handle.execute("release batch");
+                    ledger.run("rollback to batch");
+                    ledger.run("release batch");
                     batchesSkipped++;
                 }
             } catch (RuntimeException | IOException e) {
                 try {
-                    handle.execute("rollback to batch");
-                    handle.execute("release batch");
+                    ledger.run("rollback to batch");
+                    ledger.run("release batch");
                 } catch (RuntimeException transactionGone) {
                     e.addSuppressed(transactionGone);
                 }
@@ -166,7 +173,7 @@ public final class Loader {
         void commitGroup() {
             if (groupOpen) {
                 phases.switchTo(Phase.COMMIT);
-                handle.execute("commit");
+                ledger.run("commit");
                 groupOpen = false;
             }
         }
@@ -178,7 +185,7 @@ public final class Loader {
             } catch (RuntimeException commitFailed) {
                 failure.addSuppressed(commitFailed);
                 try {
-                    handle.execute("rollback");
+                    ledger.run("rollback");
                 } catch (RuntimeException alreadyRolledBack) {
                     failure.addSuppressed(alreadyRolledBack);
                 }
@@ -191,8 +198,9 @@ public final class Loader {
             if (alreadyAppliedByPosition(complete)) {
                 return false;
             }
-            long batchId = ledger.nextBatchId();
-            lander.startBatch(batchId, ledger.lastChangeSeq());
+            BatchLedger.Last last = ledger.last();
+            long batchId = last.batchId() + 1;
+            lander.startBatch(batchId, last.changeSeq());
             for (WalChange change : buffered) {
                 land(change);
             }
@@ -208,7 +216,7 @@ public final class Loader {
             phases.switchTo(Phase.FOLD);
             LandingCounts landing = lander.finishBatch();
             phases.switchTo(Phase.METRICS);
-            MetricsTransform.MetricChanges metrics = transform.apply(handle, batchId);
+            MetricsTransform.MetricChanges metrics = transform.apply(batchId);
             phases.switchTo(Phase.COMMIT);
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landing.landed(), landing.ignored(), landing.rejected(),

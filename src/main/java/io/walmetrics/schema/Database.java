@@ -3,7 +3,6 @@ package io.walmetrics.schema;
 import java.nio.file.Path;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.NoTemplateEngine;
-import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 import org.sqlite.SQLiteConfig;
 import org.sqlite.SQLiteDataSource;
 
@@ -29,7 +28,6 @@ public final class Database {
         Jdbi jdbi = Jdbi.create(dataSource);
         // The SQL that runs is exactly the SQL in the files: no template rewriting of '<' or '>'.
         jdbi.setTemplateEngine(new NoTemplateEngine());
-        jdbi.installPlugin(new SqlObjectPlugin());
         jdbi.setStatementBuilderFactory(connection -> new StatementCache());
         return jdbi;
     }

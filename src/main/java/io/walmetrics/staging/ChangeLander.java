@@ -16,7 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Lands parsed changes into the {@code stg_*} tables, the only work Java does with the data:
@@ -24,7 +26,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * goes to {@code rejected_changes} with its reason. The fold triggers on the staging tables
  * apply each landed row to current state as it is inserted, in landing order.
  */
-public final class ChangeLander {
+public final class ChangeLander implements AutoCloseable {
 
     /** Kinds wal2json writes that carry no row change for us; counted as ignored (SPEC 2.1). */
     private static final Set<String> IGNORED_KINDS = Set.of("message", "truncate");
@@ -76,6 +78,11 @@ public final class ChangeLander {
         } catch (NotLandableException e) {
             reject(change, e.getMessage());
         }
+    }
+
+    @Override
+    public void close() {
+        writers.values().forEach(StagingWriter::close);
     }
 
     /** Writes what is still buffered: after this the fold triggers have seen every landed change. */
@@ -262,11 +269,15 @@ public final class ChangeLander {
                 .execute();
     }
 
-    /** Buffers the rows of one staging table and inserts them in landing order. */
-    private final class StagingWriter {
+    /**
+     * Buffers the rows of one staging table and inserts them in landing order, as a JDBC batch of
+     * a statement prepared once on the handle's connection: binding each of a row's thirty-odd
+     * values through JDBI's argument factories cost more than the insert.
+     */
+    private final class StagingWriter implements AutoCloseable {
 
         private final String insertSql;
-        private PreparedBatch batch;
+        private PreparedStatement insert;
         private int buffered;
 
         StagingWriter(SourceTable source) {
@@ -276,17 +287,28 @@ public final class ChangeLander {
         }
 
         void add(Object[] row) {
-            if (batch == null) {
-                batch = handle.prepareBatch(insertSql);
-            }
-            for (int i = 0; i < row.length; i++) {
-                if (row[i] == null) {
-                    batch.bindNull(i, Types.NULL);
-                } else {
-                    batch.bind(i, row[i]);
+            try {
+                if (insert == null) {
+                    insert = handle.getConnection().prepareStatement(insertSql);
                 }
+                for (int i = 0; i < row.length; i++) {
+                    Object value = row[i];
+                    if (value == null) {
+                        insert.setNull(i + 1, Types.NULL);
+                    } else if (value instanceof String text) {
+                        insert.setString(i + 1, text);
+                    } else if (value instanceof Long number) {
+                        insert.setLong(i + 1, number);
+                    } else if (value instanceof Integer number) {
+                        insert.setInt(i + 1, number);
+                    } else {
+                        insert.setDouble(i + 1, (Double) value);
+                    }
+                }
+                insert.addBatch();
+            } catch (SQLException e) {
+                throw new UnableToExecuteStatementException(insertSql + ": " + e.getMessage(), e, null);
             }
-            batch.add();
             if (++buffered >= FLUSH_EVERY_ROWS) {
                 flush();
             }
@@ -294,17 +316,36 @@ public final class ChangeLander {
 
         void flush() {
             if (buffered > 0) {
-                batch.execute();
+                try {
+                    insert.executeBatch();
+                } catch (SQLException e) {
+                    throw new UnableToExecuteStatementException(e.getMessage(), e, null);
+                }
             }
-            discard();
+            buffered = 0;
         }
 
+        /** Forgets rows buffered for a batch that will not be applied. */
         void discard() {
-            if (batch != null) {
-                batch.close();
+            if (insert != null && buffered > 0) {
+                try {
+                    insert.clearBatch();
+                } catch (SQLException e) {
+                    throw new UnableToExecuteStatementException(e.getMessage(), e, null);
+                }
             }
-            batch = null;
             buffered = 0;
+        }
+
+        @Override
+        public void close() {
+            if (insert != null) {
+                try {
+                    insert.close();
+                } catch (SQLException ignored) {
+                    // closing the connection finalizes it anyway
+                }
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ import org.jdbi.v3.core.Handle;
  * Runs the files of {@code sql/} in their number order once the batch's changes are landed and
  * folded: affected keys to event ids, then the upsert and delete against {@code metrics}.
  */
-public final class MetricsTransform {
+public final class MetricsTransform implements AutoCloseable {
 
     /** The files of sql/, in run order; a test checks this is every file there. */
     public static final List<String> FILES = List.of(
@@ -23,16 +23,17 @@ public final class MetricsTransform {
 
     private final List<SqlFile> files;
 
+    /** Prepares every file on the handle's connection; apply it on the same handle. */
     public MetricsTransform(Handle handle) {
-        this.files = FILES.stream().map(name -> SqlFile.load(name, handle)).toList();
+        this.files = FILES.stream().map(name -> SqlFile.prepare(name, handle)).toList();
     }
 
-    public MetricChanges apply(Handle handle, long batchId) {
+    public MetricChanges apply(long batchId) {
         Map<String, Object> parameters = Map.of("batch_id", batchId);
         int upserted = 0;
         int deleted = 0;
         for (SqlFile file : files) {
-            int rows = file.execute(handle, parameters);
+            int rows = file.execute(parameters);
             if (file.name().equals(UPSERT)) {
                 upserted = rows;
             } else if (file.name().equals(DELETE)) {
@@ -43,5 +44,10 @@ public final class MetricsTransform {
     }
 
     public record MetricChanges(int upserted, int deleted) {
+    }
+
+    @Override
+    public void close() {
+        files.forEach(SqlFile::close);
     }
 }

@@ -78,7 +78,7 @@ public final class Recomputation {
         // every event is affected now (the replay marked every key); a metric whose event is gone too
         handle.execute("insert or ignore into affected_event (id) select id from metrics");
         long lastBatch = handle.createQuery("select coalesce(max(batch_id), 0) from batch_ledger").mapTo(Long.class).one();
-        transform.apply(handle, lastBatch);
+        transform.apply(lastBatch);
 
         List<TableDifference> differences = new ArrayList<>();
         for (SourceTable source : catalog.sources()) {

@@ -4,48 +4,82 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.ParsedSql;
 import org.jdbi.v3.core.statement.SqlStatements;
-import org.jdbi.v3.core.statement.StatementContext;
-import org.jdbi.v3.core.statement.Update;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * One file of {@code sql/}: one statement with {@code :snake_case} parameters, read from the
  * classpath, where the build puts the very files a person runs by hand in sqlite3.
+ *
+ * <p>JDBI's parser turns the named parameters into positions once; the statement is then prepared
+ * once on the handle's connection and run for every batch as a plain prepared statement, since
+ * JDBI's per-execution machinery cost more than the statement itself on a small batch.
  */
-public record SqlFile(String name, String sql, List<String> parameters) {
+public final class SqlFile implements AutoCloseable {
 
-    public static SqlFile load(String name, Handle handle) {
+    private final String name;
+    private final List<String> parameters;
+    private final PreparedStatement statement;
+
+    private SqlFile(String name, List<String> parameters, PreparedStatement statement) {
+        this.name = name;
+        this.parameters = parameters;
+        this.statement = statement;
+    }
+
+    public static SqlFile prepare(String name, Handle handle) {
         String resource = "sql/" + name;
         try (InputStream in = SqlFile.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("missing SQL file " + resource + " (is the jar complete?)");
             }
             String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            StatementContext context = handle.createUpdate(sql).getContext();
-            List<String> parameters = handle.getConfig(SqlStatements.class).getSqlParser()
-                    .parse(sql, context).getParameters().getParameterNames();
-            return new SqlFile(name, sql, List.copyOf(parameters));
+            ParsedSql parsed = handle.getConfig(SqlStatements.class).getSqlParser()
+                    .parse(sql, handle.createUpdate(sql).getContext());
+            return new SqlFile(name, List.copyOf(parsed.getParameters().getParameterNames()),
+                    handle.getConnection().prepareStatement(parsed.getSql()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read SQL file " + resource, e);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot prepare " + resource + ": " + e.getMessage(), e);
         }
+    }
+
+    public String name() {
+        return name;
     }
 
     /**
      * Runs the statement, binding from {@code values} the parameters the file names: a file
      * that needs a value not offered fails, and nothing is bound that the file does not use.
      */
-    public int execute(Handle handle, Map<String, ?> values) {
-        try (Update update = handle.createUpdate(sql)) {
-            for (String parameter : parameters) {
+    public int execute(Map<String, ?> values) {
+        try {
+            for (int i = 0; i < parameters.size(); i++) {
+                String parameter = parameters.get(i);
                 if (!values.containsKey(parameter)) {
                     throw new IllegalStateException(name + " needs :" + parameter + ", which the loader does not supply");
                 }
-                update.bind(parameter, values.get(parameter));
+                statement.setObject(i + 1, values.get(parameter));
             }
-            return update.execute();
+            return statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException("sql/" + name + ": " + e.getMessage(), e, null);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            statement.close();
+        } catch (SQLException ignored) {
+            // closing the connection finalizes it anyway
         }
     }
 }
