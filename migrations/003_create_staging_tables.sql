@@ -16,14 +16,14 @@ create table stg_event (
     event_type                     text,
     flow_id                        text,
     transaction_id                 text,
-    updates                        text check (json_valid(updates)),
+    updates                        text check (updates is null or json_valid(updates)),
     transaction_lifecycle_event    text,
-    third_party_request            text check (json_valid(third_party_request)),
-    third_party_response           text check (json_valid(third_party_response)),
-    notification                   text check (json_valid(notification)),
+    third_party_request            text check (third_party_request is null or json_valid(third_party_request)),
+    third_party_response           text check (third_party_response is null or json_valid(third_party_response)),
+    notification                   text check (notification is null or json_valid(notification)),
     created_at                     text,
     notification_type              text,
-    error_details                  text check (json_valid(error_details)),
+    error_details                  text check (error_details is null or json_valid(error_details)),
     delivered                      integer check (delivered in (0, 1)),
     notification_config_id         text,
     connection_callback_request_id text,
@@ -33,8 +33,8 @@ create table stg_event (
     reason                         text,
     connection_id                  text,
     -- what the change carried beyond or short of the known columns
-    missing_columns                text check (json_valid(missing_columns)),
-    extra_columns                  text check (json_valid(extra_columns))
+    missing_columns                text check (missing_columns is null or json_valid(missing_columns)),
+    extra_columns                  text check (extra_columns is null or json_valid(extra_columns))
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-event-by-batch
@@ -60,18 +60,18 @@ create table stg_transaction (
     currency_code                 text,
     direction                     text,
     status                        text,
-    risk_data                     text check (json_valid(risk_data)),
+    risk_data                     text check (risk_data is null or json_valid(risk_data)),
     sale_transaction_id           text,
     created_at                    text,
     updated_at                    text,
-    external_risk_data            text check (json_valid(external_risk_data)),
+    external_risk_data            text check (external_risk_data is null or json_valid(external_risk_data)),
     network_transaction_id        text,
     payment_id                    text,
     token_id                      text,
     statement_descriptor          text,
     -- what the change carried beyond or short of the known columns
-    missing_columns               text check (json_valid(missing_columns)),
-    extra_columns                 text check (json_valid(extra_columns))
+    missing_columns               text check (missing_columns is null or json_valid(missing_columns)),
+    extra_columns                 text check (extra_columns is null or json_valid(extra_columns))
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-transaction-by-batch
@@ -97,22 +97,22 @@ create table stg_transaction_request (
     amount                        integer,
     currency_code                 text,
     submit_for_settlement         integer check (submit_for_settlement in (0, 1)),
-    billing_address               text check (json_valid(billing_address)),
+    billing_address               text check (billing_address is null or json_valid(billing_address)),
     reference                     text,
     final                         integer check (final in (0, 1)),
     reason                        text,
     sale_transaction_id           text,
-    customer_details              text check (json_valid(customer_details)),
-    recurring                     text check (json_valid(recurring)),
+    customer_details              text check (customer_details is null or json_valid(customer_details)),
+    recurring                     text check (recurring is null or json_valid(recurring)),
     flow_id                       text,
-    vault_options                 text check (json_valid(vault_options)),
+    vault_options                 text check (vault_options is null or json_valid(vault_options)),
     token_id                      text,
     payment_request_id            text,
     statement_descriptor          text,
-    metadata                      text check (json_valid(metadata)),
+    metadata                      text check (metadata is null or json_valid(metadata)),
     -- what the change carried beyond or short of the known columns
-    missing_columns               text check (json_valid(missing_columns)),
-    extra_columns                 text check (json_valid(extra_columns))
+    missing_columns               text check (missing_columns is null or json_valid(missing_columns)),
+    extra_columns                 text check (extra_columns is null or json_valid(extra_columns))
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-transaction-request-by-batch
@@ -133,13 +133,13 @@ create table stg_payment_instrument_token (
     merchant_analytics_id         text,
     token_type                    text,
     payment_instrument_type       text,
-    payment_instrument_data       text check (json_valid(payment_instrument_data)),
-    vault_data                    text check (json_valid(vault_data)),
-    three_d_secure_authentication text check (json_valid(three_d_secure_authentication)),
+    payment_instrument_data       text check (payment_instrument_data is null or json_valid(payment_instrument_data)),
+    vault_data                    text check (vault_data is null or json_valid(vault_data)),
+    three_d_secure_authentication text check (three_d_secure_authentication is null or json_valid(three_d_secure_authentication)),
     multi_use_token_id            text,
     -- what the change carried beyond or short of the known columns
-    missing_columns               text check (json_valid(missing_columns)),
-    extra_columns                 text check (json_valid(extra_columns))
+    missing_columns               text check (missing_columns is null or json_valid(missing_columns)),
+    extra_columns                 text check (extra_columns is null or json_valid(extra_columns))
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-payment-instrument-token-by-batch

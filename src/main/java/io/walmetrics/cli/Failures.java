@@ -44,6 +44,10 @@ final class Failures {
             if (code == SQLiteErrorCode.SQLITE_BUSY || code == SQLiteErrorCode.SQLITE_LOCKED) {
                 return "the database stayed locked by another loader for longer than the busy timeout";
             }
+            if (code.name().startsWith("SQLITE_BUSY") || code.name().startsWith("SQLITE_LOCKED")) {
+                return "another process wrote to the database at the same moment; nothing of the batch in hand was"
+                        + " applied, run the same command again";
+            }
             if (code == SQLiteErrorCode.SQLITE_CANTOPEN) {
                 return "cannot open the database (does its folder exist, and may we write there?)";
             }

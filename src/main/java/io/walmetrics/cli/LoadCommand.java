@@ -141,6 +141,10 @@ final class LoadCommand implements Callable<Integer> {
             out.writeNumberField("metric_rows", report.metricRows());
             out.writeNumberField("schema_drift_columns", report.schemaDrift().size());
             out.writeNumberField("seconds", Math.round(report.seconds() * 1000) / 1000.0);
+            long peakRss = PeakMemory.residentBytes();
+            if (peakRss > 0) {
+                out.writeNumberField("peak_rss_mb", Math.round(peakRss / 1e6));
+            }
             // flat, every value a number: where the time went, phase by phase
             for (var phase : report.phaseSeconds().entrySet()) {
                 out.writeNumberField(phase.getKey() + "_seconds", Math.round(phase.getValue() * 1000) / 1000.0);

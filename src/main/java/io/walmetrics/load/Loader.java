@@ -115,6 +115,7 @@ public final class Loader {
         void apply() throws IOException {
             // Read a batch of ordinary size before taking the write lock, so a slow producer
             // does not hold other loaders up; a huge batch streams inside its transaction.
+            long batchStarted = System.nanoTime();
             List<WalChange> buffered = new ArrayList<>();
             WalChange change = null;
             phases.switchTo(Phase.READ);
@@ -134,8 +135,10 @@ public final class Loader {
             // each batch is a savepoint of its own: a batch to skip, or one that fails, leaves
             // the batches before it in the group untouched
             ledger.run("savepoint batch");
+            boolean applied;
             try {
-                if (applyInTransaction(buffered, complete)) {
+                applied = applyInTransaction(buffered, complete);
+                if (applied) {
                     ledger.run("release batch");
                     groupBatches++;
                 } else {
@@ -155,6 +158,9 @@ public final class Loader {
             if (groupIsDue()) {
                 commitGroup();
             }
+            if (options.listener() != null) {
+                options.listener().batchDone(reader.batchNo(), applied, System.nanoTime() - batchStarted);
+            }
         }
 
         /**
@@ -165,6 +171,7 @@ public final class Loader {
          */
         private boolean groupIsDue() {
             return input.isStdin()
+                    || options.commitsEachBatch()
                     || groupBatches >= GROUP_MAX_BATCHES
                     || groupChanges >= GROUP_MAX_CHANGES
                     || System.nanoTime() - groupStarted >= GROUP_MAX_NANOS;

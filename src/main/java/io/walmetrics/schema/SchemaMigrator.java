@@ -6,6 +6,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.util.HexFormat;
 import java.util.regex.Matcher;
@@ -51,19 +55,49 @@ public final class SchemaMigrator {
         if (fingerprint.equals(recordedFingerprint(jdbi))) {
             return;
         }
-        LIQUIBASE_LOGGER.setLevel(verbose ? Level.INFO : Level.WARNING);
-        try {
+        // One migration at a time, across processes: an OS lock on a file beside the database,
+        // which the kernel releases when its holder dies, even by kill -9. (Liquibase's own lock is
+        // a row in the database: a loader killed while migrating left it held for good.)
+        try (FileChannel channel = FileChannel.open(lockFile(jdbi), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock held = channel.lock()) {
+            if (fingerprint.equals(recordedFingerprint(jdbi))) {
+                return; // another loader migrated while this one waited
+            }
+            releaseLiquibaseLock(jdbi);
+            LIQUIBASE_LOGGER.setLevel(verbose ? Level.INFO : Level.WARNING);
             jdbi.useHandle(handle -> migrate(handle.getConnection()));
+            jdbi.useHandle(handle -> handle.createUpdate("""
+                            insert into schema_fingerprint (id, fingerprint) values (1, :fingerprint)
+                            on conflict (id) do update set fingerprint = excluded.fingerprint, recorded_at = excluded.recorded_at""")
+                    .bind("fingerprint", fingerprint)
+                    .execute());
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
             throw new IllegalStateException("cannot bring the database schema up to date: " + e.getMessage(), e);
         }
-        jdbi.useHandle(handle -> handle.createUpdate("""
-                        insert into schema_fingerprint (id, fingerprint) values (1, :fingerprint)
-                        on conflict (id) do update set fingerprint = excluded.fingerprint, recorded_at = excluded.recorded_at""")
-                .bind("fingerprint", fingerprint)
-                .execute());
+    }
+
+    /** {@code <database>.migration-lock}, beside the database file. */
+    private static Path lockFile(Jdbi jdbi) {
+        String file = jdbi.withHandle(handle -> handle.createQuery(
+                "select file from pragma_database_list where name = 'main'").mapTo(String.class).one());
+        return Path.of(file + ".migration-lock");
+    }
+
+    /**
+     * Under our own lock no other loader is migrating, so a Liquibase lock still marked held was
+     * left by a loader that died while migrating.
+     */
+    private static void releaseLiquibaseLock(Jdbi jdbi) {
+        jdbi.useHandle(handle -> {
+            boolean exists = handle.createQuery(
+                            "select exists (select 1 from sqlite_schema where type = 'table' and name = 'DATABASECHANGELOGLOCK' collate nocase)")
+                    .mapTo(Boolean.class).one();
+            if (exists) {
+                handle.execute("update databasechangeloglock set locked = 0, lockgranted = null, lockedby = null");
+            }
+        });
     }
 
     private static String recordedFingerprint(Jdbi jdbi) {

@@ -156,7 +156,7 @@ public final class WalSchemaReport {
 
     private static String check(SourceColumn column) {
         return switch (column.kind()) {
-            case JSON -> " check (json_valid(" + column.name() + "))";
+            case JSON -> " check (" + column.name() + " is null or json_valid(" + column.name() + "))";
             case BOOLEAN -> " check (" + column.name() + " in (0, 1))";
             default -> "";
         };

@@ -1,0 +1,53 @@
+package io.walmetrics.cli;
+
+import io.walmetrics.bench.Benchmark;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Measures the loader against its performance targets and prints a table.",
+            "",
+            "Backfill of generated files of about 130,000 and 1,300,000 changes as a process of its own (JVM start "
+                + "included), one 24-record batch on databases already holding 10,000, 100,000 and 1,000,000 metric "
+                + "rows, and the cold start of a one-batch load. The full run takes a few minutes and a few GB of disk "
+                + "in the work folder; --quick runs small sizes only, to see that it works."},
+        footer = {"",
+            "Example:",
+            "  java -jar target/wal-metrics-loader.jar bench --work-dir /tmp/bench",
+            "",
+            "Exit codes: 0 done, 1 fatal error, 2 usage error."})
+final class BenchCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", defaultValue = "target/bench",
+            description = "Where the generated files and databases go; they are reused (default: ${DEFAULT-VALUE}).")
+    Path workDir;
+
+    @Option(names = "--quick", description = "Small sizes only: a check that the benchmark runs, not a measurement.")
+    boolean quick;
+
+    @Option(names = "--verbose", description = "Print stack traces with errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        Benchmark.Options options = quick
+                ? new Benchmark.Options(workDir, List.of(300), List.of(1_000, 5_000), 20, 2)
+                : new Benchmark.Options(workDir, List.of(20_000, 200_000), List.of(10_000, 100_000, 1_000_000), 60, 5);
+        try {
+            new Benchmark(options, spec.commandLine().getOut()).run();
+            return ExitCode.OK;
+        } catch (Exception e) {
+            return Failures.report(e, null, verbose, spec.commandLine().getErr());
+        }
+    }
+}
