@@ -75,7 +75,8 @@ final class Workload {
     }
 
     Workload(long seed, SourceSchema schema, Connection connection) throws SQLException {
-        this.random = new Random(seed);
+        // one seed gives each naming a workload of its own (String.hashCode is the same in every JVM)
+        this.random = new Random(seed * 1_000_003L + schema.event.hashCode());
         this.schema = schema;
         this.connection = connection;
         connection.setAutoCommit(false);
