@@ -88,11 +88,24 @@ create table current_transaction_request (
     statement_descriptor          text,
     metadata                      text,
     extra_columns                 text,
-    changed_by_seq                integer not null
+    changed_by_seq                integer not null,
+    -- created_at as text that sorts in time order: PostgreSQL writes years past 9999 with more
+    -- digits and years before Christ with a ' BC' suffix, both of which plain text misorders
+    created_at_order              text generated always as (
+        case
+            when created_at is null then null
+            when created_at = 'infinity' then '9'
+            when created_at = '-infinity' then '0'
+            else printf('1%07d', 5000000 + iif(created_at like '% BC',
+                        1 - cast(substr(created_at, 1, instr(created_at, '-') - 1) as integer),
+                        cast(substr(created_at, 1, instr(created_at, '-') - 1) as integer)))
+                 || substr(replace(created_at, ' BC', ''), instr(created_at, '-'))
+        end
+    ) virtual
 ) strict;
 
 -- changeset wal-metrics-loader:004-index-current-transaction-request-by-flow
-create index current_transaction_request_by_flow on current_transaction_request (flow_id, created_at desc, transaction_request_id desc);
+create index current_transaction_request_by_flow on current_transaction_request (flow_id, created_at_order desc, transaction_request_id desc);
 
 -- changeset wal-metrics-loader:004-index-current-transaction-request-by-token
 create index current_transaction_request_by_token on current_transaction_request (token_id);

@@ -33,7 +33,8 @@ drop view if exists current_metric;
 create view current_metric as
 with
 chosen_request as (
-    -- of several requests in one flow, the latest; ties go to the greatest id
+    -- of several requests in one flow, the latest in time (created_at_order, see migrations/004);
+    -- ties go to the greatest id
     select
         tr.transaction_request_id,
         tr.flow_id,
@@ -44,7 +45,7 @@ chosen_request as (
         select latest.transaction_request_id
         from current_transaction_request as latest
         where latest.flow_id = tr.flow_id
-        order by latest.created_at desc, latest.transaction_request_id desc
+        order by latest.created_at_order desc, latest.transaction_request_id desc
         limit 1
     )
 )
