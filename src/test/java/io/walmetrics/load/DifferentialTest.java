@@ -279,7 +279,7 @@ class DifferentialTest {
     }
 
     /** The metrics table by id: the fifteen SPEC columns in order, then updated_in_batch. */
-    private static Map<String, Map<String, Object>> metricsTable(TestDb db) {
+    static Map<String, Map<String, Object>> metricsTable(TestDb db) {
         Map<String, Map<String, Object>> byId = new TreeMap<>();
         for (Map<String, Object> row : query(db, "select " + String.join(", ", METRIC_COLUMNS)
                 + ", updated_in_batch from metrics order by id")) {
@@ -303,7 +303,7 @@ class DifferentialTest {
     }
 
     /** Model values as the database holds them: jsonb as its text. */
-    private static Map<String, Object> normalized(Map<String, Object> row) {
+    static Map<String, Object> normalized(Map<String, Object> row) {
         Map<String, Object> out = new LinkedHashMap<>();
         row.forEach((column, value) -> out.put(column, value instanceof JsonDoc doc ? doc.text() : value));
         return out;

@@ -51,6 +51,11 @@ public final class JsonDoc {
         return new JsonDoc(out.append('}').toString(), new LinkedHashMap<>(fields));
     }
 
+    /** JSON text read from elsewhere (a generated file), with the top-level fields read from it. */
+    public static JsonDoc read(String text, Map<String, Object> fields) {
+        return new JsonDoc(text, fields == null ? null : new LinkedHashMap<>(fields));
+    }
+
     /** JSON text that is not an object (the JSON null, an array, a string): it has no fields. */
     public static JsonDoc notAnObject(String text) {
         return new JsonDoc(text, null);
