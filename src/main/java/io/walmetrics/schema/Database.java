@@ -23,6 +23,9 @@ public final class Database {
         config.setSynchronous(SQLiteConfig.SynchronousMode.NORMAL);
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
+        // 32 MB of page cache (the default is 2 MB): the uuid-keyed indexes of the current tables
+        // are written at random places, and a backfill's fold ran a quarter faster with it
+        config.setCacheSize(-32_768);
         SQLiteDataSource dataSource = new SQLiteDataSource(config);
         dataSource.setUrl("jdbc:sqlite:" + file);
         Jdbi jdbi = Jdbi.create(dataSource);
