@@ -92,24 +92,30 @@ public final class Benchmark {
                 WalGenerator.write(new WalGenerator.Options(1, flows, Naming.PUBLISHED, Shape.BATCHES), stream);
             }
         }
-        Path db = options.workDir().resolve("backfill-" + flows + ".db");
-        deleteDatabase(db);
-        long started = System.nanoTime();
-        ProcessResult result = runLoader("load", "--json", "--db", db.toString(), wal.toString());
-        double wall = (System.nanoTime() - started) / 1e9;
-        Map<String, Double> summary = parseFlatJson(result.stdout());
-        double changes = summary.getOrDefault("changes_landed", 0.0);
-        out.printf(Locale.ROOT, "backfill %,d flows (%,.0f changes, %,d MB): %.1f s wall, %,.0f changes/s, peak RSS %.0f MB"
-                        + " (target >= 50,000/s and <= 300 MB)%n",
-                flows, changes, Files.size(wal) >> 20, wall, changes / wall, summary.getOrDefault("peak_rss_mb", 0.0));
-        out.printf(Locale.ROOT, "  in the loader %.1f s: read %.1f, land %.1f, fold %.1f, metrics %.1f, commit %.1f%n",
-                summary.getOrDefault("seconds", 0.0), summary.getOrDefault("read_seconds", 0.0),
-                summary.getOrDefault("land_seconds", 0.0), summary.getOrDefault("fold_seconds", 0.0),
-                summary.getOrDefault("metrics_seconds", 0.0), summary.getOrDefault("commit_seconds", 0.0));
-        if (result.exitCode() != 0) {
-            out.println("  the load failed: " + result.stderr().strip());
+        // with the JVM's own heap sizing, then with the heap a loader needs (see the README)
+        for (List<String> jvm : List.of(List.<String>of(), List.of("-Xmx128m"))) {
+            Path db = options.workDir().resolve("backfill-" + flows + ".db");
+            deleteDatabase(db);
+            List<String> arguments = new ArrayList<>(jvm);
+            arguments.addAll(List.of("load", "--json", "--db", db.toString(), wal.toString()));
+            long started = System.nanoTime();
+            ProcessResult result = runLoader(arguments);
+            double wall = (System.nanoTime() - started) / 1e9;
+            Map<String, Double> summary = parseFlatJson(result.stdout());
+            double changes = summary.getOrDefault("changes_landed", 0.0);
+            out.printf(Locale.ROOT, "backfill %,d flows (%,.0f changes, %,d MB), JVM %s: %.1f s wall, %,.0f changes/s,"
+                            + " peak RSS %.0f MB (target >= 50,000/s and <= 300 MB)%n",
+                    flows, changes, Files.size(wal) >> 20, jvm.isEmpty() ? "defaults" : String.join(" ", jvm), wall,
+                    changes / wall, summary.getOrDefault("peak_rss_mb", 0.0));
+            out.printf(Locale.ROOT, "  in the loader %.1f s: read %.1f, land %.1f, fold %.1f, metrics %.1f, commit %.1f%n",
+                    summary.getOrDefault("seconds", 0.0), summary.getOrDefault("read_seconds", 0.0),
+                    summary.getOrDefault("land_seconds", 0.0), summary.getOrDefault("fold_seconds", 0.0),
+                    summary.getOrDefault("metrics_seconds", 0.0), summary.getOrDefault("commit_seconds", 0.0));
+            if (result.exitCode() != 0) {
+                out.println("  the load failed: " + result.stderr().strip());
+            }
+            out.flush();
         }
-        out.flush();
     }
 
     // ---- steady state: one batch at a time on a database already holding many metrics
@@ -159,7 +165,7 @@ public final class Benchmark {
         List<Double> walls = new ArrayList<>();
         for (int run = 0; run < options.coldRuns(); run++) {
             long started = System.nanoTime();
-            runLoader("load", "--reprocess", "--db", db.toString(), wal.toString());
+            runLoader(List.of("load", "--reprocess", "--db", db.toString(), wal.toString()));
             walls.add((System.nanoTime() - started) / 1e9);
         }
         walls.sort(Double::compare);
@@ -172,10 +178,14 @@ public final class Benchmark {
     private record ProcessResult(int exitCode, String stdout, String stderr) {
     }
 
-    /** Runs the loader in a JVM of its own, from the jar this class came from (or the classpath). */
-    private ProcessResult runLoader(String... arguments) throws IOException, InterruptedException {
+    /**
+     * Runs the loader in a JVM of its own, from the jar this class came from (or the classpath);
+     * leading arguments that start with "-X" go to the JVM.
+     */
+    private ProcessResult runLoader(List<String> arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(ProcessHandle.current().info().command().orElse("java"));
+        arguments.stream().takeWhile(argument -> argument.startsWith("-X")).forEach(command::add);
         Path codeSource = Path.of(java.net.URI.create(
                 Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toString()));
         if (codeSource.toString().endsWith(".jar")) {
@@ -186,7 +196,7 @@ public final class Benchmark {
             command.add(System.getProperty("java.class.path"));
             command.add("io.walmetrics.cli.Main");
         }
-        command.addAll(List.of(arguments));
+        arguments.stream().dropWhile(argument -> argument.startsWith("-X")).forEach(command::add);
         File stderr = Files.createTempFile("bench", ".err").toFile();
         Process process = new ProcessBuilder(command).redirectError(stderr).start();
         String stdout = new String(process.getInputStream().readAllBytes());
