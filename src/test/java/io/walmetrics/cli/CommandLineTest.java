@@ -16,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import io.walmetrics.testing.LoaderProcess;
 import io.walmetrics.testing.Change;
 import io.walmetrics.testing.WalFile;
 import io.walmetrics.wal.Json;
@@ -73,12 +74,7 @@ class CommandLineTest {
 
     /** Runs {@code Main} with the arguments in {@link #dir}, writing {@code stdin} (if any) down a pipe. */
     private Result runWithStdin(String stdin, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"),
-                "io.walmetrics.cli.Main"));
-        command.addAll(Arrays.asList(args));
+        List<String> command = LoaderProcess.command(args);
         Path stdout = Files.createTempFile("cli-stdout", ".txt");
         Path stderr = Files.createTempFile("cli-stderr", ".txt");
         try {

@@ -48,16 +48,25 @@ public final class LoaderProcess implements AutoCloseable {
         this.startedNanos = startedNanos;
     }
 
-    /** Starts {@code io.walmetrics.cli.Main} with the arguments, in {@code workDir}. */
-    public static LoaderProcess start(Path workDir, String... args) {
-        int number = STARTED.incrementAndGet();
-        String name = "loader-" + number;
+    /**
+     * The command line that runs the CLI in a JVM of its own, from the test classpath (the jar is
+     * not built yet when the tests run), tuned to start fast.
+     */
+    public static List<String> command(String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"),
                 "io.walmetrics.cli.Main"));
         command.addAll(Arrays.asList(args));
+        return command;
+    }
+
+    /** Starts {@code io.walmetrics.cli.Main} with the arguments, in {@code workDir}. */
+    public static LoaderProcess start(Path workDir, String... args) {
+        int number = STARTED.incrementAndGet();
+        String name = "loader-" + number;
+        List<String> command = command(args);
         Path stdout = workDir.resolve(name + ".stdout");
         Path stderr = workDir.resolve(name + ".stderr");
         try {
