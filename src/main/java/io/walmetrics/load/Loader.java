@@ -17,9 +17,10 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Applies a WAL input to the database batch by batch. Each batch is one SQLite transaction:
- * its ledger check, landed changes (folded into current state by the staging triggers), its
- * rejects, the metric upserts and deletes, and its ledger entry commit together or not at all.
+ * Applies a WAL input to the database batch by batch. A batch's ledger check, landed changes
+ * (folded into current state by the staging triggers), rejects, metric upserts and deletes and
+ * ledger entry commit together or not at all: each batch is a savepoint, and consecutive batches
+ * of a file share one SQLite transaction (standard input commits every batch as it arrives).
  */
 public final class Loader {
 
@@ -223,7 +224,9 @@ public final class Loader {
             phases.switchTo(Phase.FOLD);
             LandingCounts landing = lander.finishBatch();
             phases.switchTo(Phase.METRICS);
-            MetricsTransform.MetricChanges metrics = transform.apply(batchId);
+            // nothing landed, nothing folded, no key marked: the metric step would find nothing to do
+            MetricsTransform.MetricChanges metrics = landing.landed() == 0
+                    ? new MetricsTransform.MetricChanges(0, 0) : transform.apply(batchId);
             phases.switchTo(Phase.COMMIT);
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landing.landed(), landing.ignored(), landing.rejected(),
