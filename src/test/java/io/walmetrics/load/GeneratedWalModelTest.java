@@ -74,6 +74,33 @@ class GeneratedWalModelTest {
         assertEquals(expected, loaded, "seed " + seed + ": the loader and the sequential model differ");
     }
 
+    @org.junit.jupiter.api.Test
+    void every_shape_and_naming_of_the_same_seed_loads_to_the_same_metrics() throws IOException {
+        Map<String, Map<String, Map<String, Object>>> metricsByVariant = new LinkedHashMap<>();
+        for (Naming naming : Naming.values()) {
+            for (Shape shape : Shape.values()) {
+                String variant = naming + "-" + shape;
+                Path wal = dir.resolve(variant + ".json");
+                try (OutputStream out = Files.newOutputStream(wal)) {
+                    WalGenerator.write(new WalGenerator.Options(21, 150, naming, shape), out);
+                }
+                TestDb db = TestDb.in(dir.resolve(variant));
+                LoadReport report = db.load(wal);
+                assertEquals(0, report.changesRejected() + report.changesIgnored(), variant);
+                Map<String, Map<String, Object>> metrics = new LinkedHashMap<>();
+                DifferentialTest.metricsTable(db).forEach((id, row) -> {
+                    Map<String, Object> spec = new LinkedHashMap<>(row);
+                    spec.remove("updated_in_batch"); // batch numbers differ with the shape
+                    metrics.put(id, spec);
+                });
+                metricsByVariant.put(variant, metrics);
+            }
+        }
+        Map<String, Map<String, Object>> first = metricsByVariant.values().iterator().next();
+        assertTrue(first.size() > 50, "the stream should leave metrics, left " + first.size());
+        metricsByVariant.forEach((variant, metrics) -> assertEquals(first, metrics, variant));
+    }
+
     /** The change in the model's terms: values as Java values, jsonb with its top-level fields. */
     private static WalOp walOp(WalChange change) throws IOException {
         Map<String, Object> carried = values(change.columnNames(), change.columnTypes(), change.columnValues());
