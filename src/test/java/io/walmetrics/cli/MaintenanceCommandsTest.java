@@ -50,6 +50,22 @@ class MaintenanceCommandsTest {
     }
 
     @Test
+    void the_stock_sqlite3_finds_a_loaded_database_intact() throws Exception {
+        Path sqlite3 = Path.of("/usr/bin/sqlite3");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(sqlite3), "no stock sqlite3 here");
+        TestDb db = TestDb.in(dir.resolve("db"));
+        db.load(Path.of("data/wal.json").toAbsolutePath());
+
+        // before SQLite 3.45 json_valid(NULL) is 0: a check without "is null or" fails here
+        Process check = new ProcessBuilder(sqlite3.toString(), db.file().toString(), "pragma integrity_check")
+                .redirectErrorStream(true).start();
+        String output = new String(check.getInputStream().readAllBytes()).strip();
+
+        assertEquals(0, check.waitFor());
+        assertEquals("ok", output);
+    }
+
+    @Test
     void verify_of_a_database_that_does_not_exist_is_one_line_and_creates_nothing() {
         LoaderProcess missing = run("verify", "--db", "nowhere.db");
 
