@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.walmetrics.report.Dashboard;
+import io.walmetrics.report.Section;
 import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalFile;
 import java.io.IOException;
@@ -41,6 +43,7 @@ class SqlFilesTest {
 
     private static final Path PROJECT = Path.of("").toAbsolutePath();
     private static final Path SQL_DIR = PROJECT.resolve("sql");
+    private static final Path VIEWS_DIR = SQL_DIR.resolve("views");
     private static final Path MIGRATIONS_DIR = PROJECT.resolve("migrations");
     private static final Path SQLITE3 = Path.of("/usr/bin/sqlite3");
 
@@ -56,12 +59,21 @@ class SqlFilesTest {
     @TempDir
     Path dir;
 
+    /** Every file the conventions cover: the per-batch steps of sql/ and the report's queries of sql/views/. */
     static Stream<String> sqlFiles() throws IOException {
-        return sqlFileNames().stream();
+        return Stream.concat(sqlFileNames().stream(), viewFileNames().stream().map(name -> "views/" + name));
     }
 
     private static List<String> sqlFileNames() throws IOException {
-        try (Stream<Path> files = Files.list(SQL_DIR)) {
+        return sqlFileNames(SQL_DIR);
+    }
+
+    private static List<String> viewFileNames() throws IOException {
+        return sqlFileNames(VIEWS_DIR);
+    }
+
+    private static List<String> sqlFileNames(Path folder) throws IOException {
+        try (Stream<Path> files = Files.list(folder)) {
             return files.map(file -> file.getFileName().toString()).filter(name -> name.endsWith(".sql")).sorted().toList();
         }
     }
@@ -80,6 +92,11 @@ class SqlFilesTest {
     @Test
     void the_transform_runs_its_files_in_name_order() {
         assertEquals(MetricsTransform.FILES.stream().sorted().toList(), MetricsTransform.FILES);
+    }
+
+    @Test
+    void the_report_reads_every_file_of_sql_views_and_only_those_in_name_order() throws IOException {
+        assertEquals(viewFileNames(), Dashboard.SECTIONS.stream().map(Section.Definition::file).toList());
     }
 
     // ---- each file as a reviewer reads it
@@ -208,6 +225,24 @@ class SqlFilesTest {
         assertEquals(withoutBatch(loaded), withoutBatch(rebuilt));
         assertTrue(rebuilt.stream().allMatch(row -> Long.valueOf(99).equals(((Number) row.get("updated_in_batch")).longValue())),
                 rebuilt.toString());
+    }
+
+    @Test
+    void the_report_queries_run_by_hand_in_sqlite3_and_print_the_rows_the_report_reads() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(SQLITE3), "needs " + SQLITE3);
+        TestDb db = TestDb.in(dir);
+        db.load(PROJECT.resolve("data/wal.json"));
+        Dashboard dashboard = db.jdbi().withHandle(handle -> Dashboard.read(handle, "metrics.db"));
+
+        for (Section section : dashboard.sections()) {
+            String byHand = sqlite3(db.file(), List.of(".mode list", ".separator |", ".nullvalue (none)",
+                    ".read sql/views/" + section.definition().file()));
+            List<String> expected = section.rows().stream()
+                    .map(row -> String.join("|", row.stream().map(v -> v == null ? "(none)" : v.toString()).toList()))
+                    .toList();
+            assertFalse(expected.isEmpty(), section.title() + " has rows for data/wal.json");
+            assertEquals(expected, byHand.lines().toList(), section.definition().file());
+        }
     }
 
     private static List<Map<String, Object>> metrics(TestDb db) {

@@ -1,0 +1,103 @@
+package io.walmetrics.report;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * The dashboard's views (migrations/009), read with the queries of {@code sql/views/}: one
+ * section per file, in the files' number order, each with the bar chart the HTML page draws.
+ */
+public final class Dashboard {
+
+    /** The files of sql/views/, in the order the report prints them; a test checks this is every file there. */
+    public static final List<Section.Definition> SECTIONS = List.of(
+            new Section.Definition("Volume by day and currency", "010_volume_by_day_and_currency.sql",
+                    "dashboard_volume_by_day_and_currency", List.of("day", "currency_code"), "amount",
+                    "amount (minor units)", 0),
+            new Section.Definition("Approval rate by day", "020_approval_rates_by_day.sql",
+                    "dashboard_approval_rates_by_day", List.of("day"), "approval_rate_pct",
+                    "approval rate, % of authorized + failed (bar: 0 to 100)", 100),
+            new Section.Definition("Top decline reasons", "030_top_decline_reasons.sql",
+                    "dashboard_top_decline_reasons", List.of("decline_reason", "decline_type"), "declines",
+                    "declined events", 0),
+            new Section.Definition("Payment method and instrument", "040_payment_method_and_instrument.sql",
+                    "dashboard_payment_method_and_instrument", List.of("payment_method", "payment_instrument_type"),
+                    "events", "events", 0));
+
+    private final String source;
+    private final long metricRows;
+    private final List<Section> sections;
+
+    private Dashboard(String source, long metricRows, List<Section> sections) {
+        this.source = source;
+        this.metricRows = metricRows;
+        this.sections = sections;
+    }
+
+    /** Runs every query of sql/views/ on the handle. {@code source} names the database in the output. */
+    public static Dashboard read(Handle handle, String source) {
+        List<Section> sections = new ArrayList<>();
+        for (Section.Definition definition : SECTIONS) {
+            sections.add(query(handle, definition));
+        }
+        long rows = handle.createQuery("select count(*) from metrics").mapTo(Long.class).one();
+        return new Dashboard(source, rows, Collections.unmodifiableList(sections));
+    }
+
+    public String source() {
+        return source;
+    }
+
+    public long metricRows() {
+        return metricRows;
+    }
+
+    public List<Section> sections() {
+        return sections;
+    }
+
+    private static Section query(Handle handle, Section.Definition definition) {
+        String resource = "sql/views/" + definition.file();
+        String sql = resource(resource);
+        try (Statement statement = handle.getConnection().createStatement();
+                ResultSet rs = statement.executeQuery(sql)) {
+            ResultSetMetaData meta = rs.getMetaData();
+            List<String> columns = new ArrayList<>();
+            for (int i = 1; i <= meta.getColumnCount(); i++) {
+                columns.add(meta.getColumnLabel(i));
+            }
+            List<List<Object>> rows = new ArrayList<>();
+            while (rs.next()) {
+                List<Object> row = new ArrayList<>();
+                for (int i = 1; i <= columns.size(); i++) {
+                    row.add(rs.getObject(i));
+                }
+                rows.add(Collections.unmodifiableList(row));
+            }
+            return new Section(definition, List.copyOf(columns), Collections.unmodifiableList(rows));
+        } catch (SQLException e) {
+            throw new IllegalStateException(resource + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = Dashboard.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing SQL file " + name + " (is the jar complete?)");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read SQL file " + name, e);
+        }
+    }
+}
