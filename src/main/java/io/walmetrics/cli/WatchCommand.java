@@ -31,7 +31,7 @@ import picocli.CommandLine.Parameters;
                 + "changes. SIGTERM or Ctrl-C stops after the batch in hand, with exit code 0."},
         footer = {"",
             "Example:",
-            "  java -jar target/wal-metrics-loader.jar watch --db metrics.db --interval 5 inbox",
+            "  java -jar target/wal-metrics-loader.jar watch --interval 5 inbox",
             "",
             "Write a file under another name (a dot file, or another extension) and rename it into place once complete.",
             "",

@@ -62,9 +62,9 @@ public final class FolderWatch {
     public FolderWatch(Jdbi jdbi, Path folder, LoadOptions options, Duration interval, Events events) {
         this.loader = new Loader(jdbi);
         this.folder = folder;
+        this.options = options;
         this.interval = interval;
         this.events = events;
-        this.options = options;
     }
 
     /** Polls until {@code stop} is counted down, then returns once the batch in hand is done. */
@@ -76,7 +76,9 @@ public final class FolderWatch {
     }
 
     private void pollOnce(LoadOptions stoppable, CountDownLatch stop) throws IOException {
-        for (Path file : walFiles()) {
+        List<Path> files = walFiles();
+        dealtWith.keySet().retainAll(files);  // a file removed and written again is read afresh
+        for (Path file : files) {
             if (stop.getCount() == 0) {
                 return;
             }
