@@ -12,6 +12,8 @@ import io.walmetrics.staging.Rejection;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
@@ -77,16 +79,20 @@ final class LoadCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LoadReport report;
         int exitCode;
+        TerminalProgress progress = null;
         displayName = file;
         try {
             WalInput input = WalInput.of(file);
             Jdbi jdbi = Database.open(common.db);
             SchemaMigrator.migrate(jdbi, common.verbose);
             displayName = input.displayName();
-            report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess, maxRejects));
+            progress = TerminalProgress.onTerminal(err, input.isStdin() ? 0 : Files.size(Path.of(file)));
+            report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess, maxRejects).withProgress(progress));
+            clear(progress);
             printRejections(err, report);
             exitCode = report.hasRejections() ? ExitCode.REJECTED : ExitCode.OK;
         } catch (LoadFailedException failed) {
+            clear(progress);
             report = failed.partialReport();
             printRejections(err, report);
             exitCode = Failures.report(failed.getCause(), common.db, common.verbose, err);
@@ -98,6 +104,12 @@ final class LoadCommand implements Callable<Integer> {
             printJson(report);
         }
         return exitCode;
+    }
+
+    private static void clear(TerminalProgress progress) {
+        if (progress != null) {
+            progress.clear();
+        }
     }
 
     private void printRejections(PrintWriter err, LoadReport report) {

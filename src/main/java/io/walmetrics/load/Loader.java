@@ -15,6 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies a WAL input to the database batch by batch. A batch's ledger check, landed changes
@@ -23,6 +25,8 @@ import org.jdbi.v3.core.Jdbi;
  * of a file share one SQLite transaction (standard input commits every batch as it arrives).
  */
 public final class Loader {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Loader.class);
 
     /** A batch up to this many changes is read before its transaction starts; a larger one streams. */
     private static final int BUFFERED_CHANGES = 10_000;
@@ -49,12 +53,13 @@ public final class Loader {
              WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize());
              Run run = new Run(handle, input, options, reader)) {
             try {
-                while (reader.nextBatch()) {
+                boolean stopped = false;
+                while (!(stopped = options.isStopRequested()) && reader.nextBatch()) {
                     run.batchesRead++;
                     run.apply();
                 }
                 run.commitGroup();
-                if (reader.wasEmpty() && !input.isStdin()) {
+                if (!stopped && reader.wasEmpty() && !input.isStdin()) {
                     throw new WalFormatException(input.displayName(), 0, 1, 1, "the file is empty: no WAL records", null);
                 }
             } catch (IOException | RuntimeException e) {
@@ -162,6 +167,9 @@ public final class Loader {
             if (options.listener() != null) {
                 options.listener().batchDone(reader.batchNo(), applied, System.nanoTime() - batchStarted);
             }
+            if (options.progress() != null) {
+                options.progress().progress(batchesRead, changesLanded + changesIgnored + changesRejected, reader.offset());
+            }
         }
 
         /**
@@ -232,6 +240,9 @@ public final class Loader {
                     landing.landed(), landing.ignored(), landing.rejected(),
                     metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
             count(landing, metrics);
+            LOG.debug("{}: batch {} applied: {} changes landed, {} ignored, {} rejected; {} metrics upserted, {} deleted",
+                    input.displayName(), reader.batchNo(), landing.landed(), landing.ignored(), landing.rejected(),
+                    metrics.upserted(), metrics.deleted());
             groupChanges += landing.landed() + landing.rejected();
             return true;
         }

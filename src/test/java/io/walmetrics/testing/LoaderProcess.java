@@ -108,6 +108,15 @@ public final class LoaderProcess implements AutoCloseable {
         return awaitGone();
     }
 
+    /**
+     * Sends SIGTERM ({@link Process#destroy()} does that on Linux), as a service manager or
+     * {@code kill} stops a process, and waits for it to exit.
+     */
+    public int terminate(Duration timeout) {
+        process.destroy();
+        return awaitExit(timeout);
+    }
+
     /** Waits for the process to exit; on timeout kills it and fails with its output. */
     public int awaitExit(Duration timeout) {
         try {
