@@ -2,7 +2,7 @@
 
 -- changeset wal-metrics-loader:001-create-source-table
 -- comment: The four source tables the metric joins, with their key column and the tables that hold them here.
-create table source_table (
+create table if not exists source_table (
     source        text primary key,
     key_column    text not null,
     staging_table text not null unique,
@@ -10,7 +10,7 @@ create table source_table (
 ) strict;
 
 -- changeset wal-metrics-loader:001-seed-source-table
-insert into source_table (source, key_column, staging_table, current_table) values
+insert or ignore into source_table (source, key_column, staging_table, current_table) values
     ('event', 'id', 'stg_event', 'current_event'),
     ('transaction', 'transaction_id', 'stg_transaction', 'current_transaction'),
     ('transaction_request', 'transaction_request_id', 'stg_transaction_request', 'current_transaction_request'),
@@ -18,14 +18,14 @@ insert into source_table (source, key_column, staging_table, current_table) valu
 
 -- changeset wal-metrics-loader:001-create-wal-table
 -- comment: Every table name wal2json may write for a source, and the name its key column has there.
-create table wal_table (
+create table if not exists wal_table (
     wal_table      text primary key,
     source         text not null references source_table (source),
     wal_key_column text not null
 ) strict;
 
 -- changeset wal-metrics-loader:001-seed-wal-table
-insert into wal_table (wal_table, source, wal_key_column) values
+insert or ignore into wal_table (wal_table, source, wal_key_column) values
     ('event', 'event', 'id'),
     ('event_v2_data', 'event', 'event_id'),
     ('transaction', 'transaction', 'transaction_id'),
@@ -35,7 +35,7 @@ insert into wal_table (wal_table, source, wal_key_column) values
 
 -- changeset wal-metrics-loader:001-create-source-column
 -- comment: The columns of each source with the PostgreSQL type wal2json reports for them (the published schema).
-create table source_column (
+create table if not exists source_column (
     source      text not null references source_table (source),
     column_name text not null,
     ordinal     integer not null,
@@ -45,7 +45,7 @@ create table source_column (
 ) strict;
 
 -- changeset wal-metrics-loader:001-seed-source-column
-insert into source_column (source, column_name, ordinal, pg_type) values
+insert or ignore into source_column (source, column_name, ordinal, pg_type) values
     ('event', 'id', 1, 'uuid'),
     ('event', 'event_sort_id', 2, 'bigint'),
     ('event', 'date', 3, 'timestamp without time zone'),

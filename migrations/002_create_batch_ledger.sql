@@ -2,7 +2,7 @@
 
 -- changeset wal-metrics-loader:002-create-batch-ledger
 -- comment: One row per batch applied, written in the batch's own transaction: what makes loads exactly-once.
-create table batch_ledger (
+create table if not exists batch_ledger (
     batch_id         integer primary key,  -- order in which batches were applied to this database
     input            text not null,        -- canonical path of the input file, or '-' for standard input
     batch_no         integer not null,     -- 1-based position of the batch in its input
@@ -19,14 +19,14 @@ create table batch_ledger (
 ) strict;
 
 -- changeset wal-metrics-loader:002-index-batch-ledger-by-input
-create index batch_ledger_by_input on batch_ledger (input, batch_no);
+create index if not exists batch_ledger_by_input on batch_ledger (input, batch_no);
 
 -- changeset wal-metrics-loader:002-index-batch-ledger-by-stream-hash
-create index batch_ledger_by_stream_hash on batch_ledger (stream_hash) where stream_hash is not null;
+create index if not exists batch_ledger_by_stream_hash on batch_ledger (stream_hash) where stream_hash is not null;
 
 -- changeset wal-metrics-loader:002-create-rejected-changes
 -- comment: Changes of a known table that could not be landed, kept whole with the reason (SPEC 5).
-create table rejected_changes (
+create table if not exists rejected_changes (
     change_seq integer primary key,  -- shares the sequence of the staging tables
     batch_id   integer not null,
     record_no  integer not null,     -- 1-based position of the WAL record in its batch
@@ -38,11 +38,11 @@ create table rejected_changes (
 ) strict;
 
 -- changeset wal-metrics-loader:002-index-rejected-changes-by-batch
-create index rejected_changes_by_batch on rejected_changes (batch_id);
+create index if not exists rejected_changes_by_batch on rejected_changes (batch_id);
 
 -- changeset wal-metrics-loader:002-create-schema-drift
 -- comment: Columns seen in the WAL that the migrations do not declare, or declare with another type.
-create table schema_drift (
+create table if not exists schema_drift (
     wal_table      text not null,
     column_name    text not null,
     observed_type  text not null,  -- as wal2json's columntypes reported it

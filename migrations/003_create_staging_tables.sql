@@ -2,7 +2,7 @@
 
 -- changeset wal-metrics-loader:003-create-stg-event
 -- comment: Append-only: one row per event change landed, in landing order; the fold triggers read it.
-create table stg_event (
+create table if not exists stg_event (
     change_seq                     integer primary key,
     batch_id                       integer not null,
     record_no                      integer not null,
@@ -38,11 +38,11 @@ create table stg_event (
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-event-by-batch
-create index stg_event_by_batch on stg_event (batch_id);
+create index if not exists stg_event_by_batch on stg_event (batch_id);
 
 -- changeset wal-metrics-loader:003-create-stg-transaction
 -- comment: Append-only: one row per transaction change landed, in landing order; the fold triggers read it.
-create table stg_transaction (
+create table if not exists stg_transaction (
     change_seq                    integer primary key,
     batch_id                      integer not null,
     record_no                     integer not null,
@@ -75,11 +75,11 @@ create table stg_transaction (
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-transaction-by-batch
-create index stg_transaction_by_batch on stg_transaction (batch_id);
+create index if not exists stg_transaction_by_batch on stg_transaction (batch_id);
 
 -- changeset wal-metrics-loader:003-create-stg-transaction-request
 -- comment: Append-only: one row per transaction_request change landed, in landing order; the fold triggers read it.
-create table stg_transaction_request (
+create table if not exists stg_transaction_request (
     change_seq                    integer primary key,
     batch_id                      integer not null,
     record_no                     integer not null,
@@ -116,11 +116,11 @@ create table stg_transaction_request (
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-transaction-request-by-batch
-create index stg_transaction_request_by_batch on stg_transaction_request (batch_id);
+create index if not exists stg_transaction_request_by_batch on stg_transaction_request (batch_id);
 
 -- changeset wal-metrics-loader:003-create-stg-payment-instrument-token
 -- comment: Append-only: one row per payment_instrument_token change landed, in landing order; the fold triggers read it.
-create table stg_payment_instrument_token (
+create table if not exists stg_payment_instrument_token (
     change_seq                    integer primary key,
     batch_id                      integer not null,
     record_no                     integer not null,
@@ -143,4 +143,4 @@ create table stg_payment_instrument_token (
 ) strict;
 
 -- changeset wal-metrics-loader:003-index-stg-payment-instrument-token-by-batch
-create index stg_payment_instrument_token_by_batch on stg_payment_instrument_token (batch_id);
+create index if not exists stg_payment_instrument_token_by_batch on stg_payment_instrument_token (batch_id);

@@ -2,7 +2,7 @@
 
 -- changeset wal-metrics-loader:004-create-current-event
 -- comment: One row per event as it stands after every landed change (grain: id).
-create table current_event (
+create table if not exists current_event (
     id                             text not null primary key,
     event_sort_id                  integer,
     date                           text,
@@ -30,14 +30,14 @@ create table current_event (
 ) strict;
 
 -- changeset wal-metrics-loader:004-index-current-event-by-transaction
-create index current_event_by_transaction on current_event (transaction_id);
+create index if not exists current_event_by_transaction on current_event (transaction_id);
 
 -- changeset wal-metrics-loader:004-index-current-event-by-flow
-create index current_event_by_flow on current_event (flow_id);
+create index if not exists current_event_by_flow on current_event (flow_id);
 
 -- changeset wal-metrics-loader:004-create-current-transaction
 -- comment: One row per transaction as it stands after every landed change (grain: transaction_id).
-create table current_transaction (
+create table if not exists current_transaction (
     transaction_id                text not null primary key,
     processor_transaction_id      text,
     transaction_type              text,
@@ -63,7 +63,7 @@ create table current_transaction (
 
 -- changeset wal-metrics-loader:004-create-current-transaction-request
 -- comment: One row per transaction_request as it stands after every landed change (grain: transaction_request_id).
-create table current_transaction_request (
+create table if not exists current_transaction_request (
     transaction_request_id        text not null primary key,
     idempotency_key               text,
     transaction_request_type      text,
@@ -105,14 +105,14 @@ create table current_transaction_request (
 ) strict;
 
 -- changeset wal-metrics-loader:004-index-current-transaction-request-by-flow
-create index current_transaction_request_by_flow on current_transaction_request (flow_id, created_at_order desc, transaction_request_id desc);
+create index if not exists current_transaction_request_by_flow on current_transaction_request (flow_id, created_at_order desc, transaction_request_id desc);
 
 -- changeset wal-metrics-loader:004-index-current-transaction-request-by-token
-create index current_transaction_request_by_token on current_transaction_request (token_id);
+create index if not exists current_transaction_request_by_token on current_transaction_request (token_id);
 
 -- changeset wal-metrics-loader:004-create-current-payment-instrument-token
 -- comment: One row per payment_instrument_token as it stands after every landed change (grain: token_id).
-create table current_payment_instrument_token (
+create table if not exists current_payment_instrument_token (
     token_id                      text not null primary key,
     analytics_id                  text,
     merchant_analytics_id         text,

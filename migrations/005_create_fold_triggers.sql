@@ -2,7 +2,7 @@
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-event-folds-upsert splitStatements:false
 -- comment: Applies a landed event insert or update to current_event, in landing order (SPEC 4).
-create trigger stg_event_folds_upsert
+create trigger if not exists stg_event_folds_upsert
 after insert on stg_event
 when new.kind in ('insert', 'update')
 begin
@@ -111,7 +111,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-event-folds-delete splitStatements:false
 -- comment: Applies a landed event delete: the row under the key from oldkeys is gone.
-create trigger stg_event_folds_delete
+create trigger if not exists stg_event_folds_delete
 after insert on stg_event
 when new.kind = 'delete'
 begin
@@ -120,7 +120,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-transaction-folds-upsert splitStatements:false
 -- comment: Applies a landed transaction insert or update to current_transaction, in landing order (SPEC 4).
-create trigger stg_transaction_folds_upsert
+create trigger if not exists stg_transaction_folds_upsert
 after insert on stg_transaction
 when new.kind in ('insert', 'update')
 begin
@@ -220,7 +220,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-transaction-folds-delete splitStatements:false
 -- comment: Applies a landed transaction delete: the row under the key from oldkeys is gone.
-create trigger stg_transaction_folds_delete
+create trigger if not exists stg_transaction_folds_delete
 after insert on stg_transaction
 when new.kind = 'delete'
 begin
@@ -229,7 +229,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-transaction-request-folds-upsert splitStatements:false
 -- comment: Applies a landed transaction_request insert or update to current_transaction_request, in landing order (SPEC 4).
-create trigger stg_transaction_request_folds_upsert
+create trigger if not exists stg_transaction_request_folds_upsert
 after insert on stg_transaction_request
 when new.kind in ('insert', 'update')
 begin
@@ -341,7 +341,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-transaction-request-folds-delete splitStatements:false
 -- comment: Applies a landed transaction_request delete: the row under the key from oldkeys is gone.
-create trigger stg_transaction_request_folds_delete
+create trigger if not exists stg_transaction_request_folds_delete
 after insert on stg_transaction_request
 when new.kind = 'delete'
 begin
@@ -350,7 +350,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-payment-instrument-token-folds-upsert splitStatements:false
 -- comment: Applies a landed payment_instrument_token insert or update to current_payment_instrument_token, in landing order (SPEC 4).
-create trigger stg_payment_instrument_token_folds_upsert
+create trigger if not exists stg_payment_instrument_token_folds_upsert
 after insert on stg_payment_instrument_token
 when new.kind in ('insert', 'update')
 begin
@@ -420,7 +420,7 @@ end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-payment-instrument-token-folds-delete splitStatements:false
 -- comment: Applies a landed payment_instrument_token delete: the row under the key from oldkeys is gone.
-create trigger stg_payment_instrument_token_folds_delete
+create trigger if not exists stg_payment_instrument_token_folds_delete
 after insert on stg_payment_instrument_token
 when new.kind = 'delete'
 begin

@@ -5,14 +5,14 @@
 
 -- changeset wal-metrics-loader:006-create-affected-key
 -- comment: Join keys whose rows changed in the batch in hand; sql/ resolves them to event ids, then empties it.
-create table affected_key (
+create table if not exists affected_key (
     key_kind  text not null check (key_kind in ('event_id', 'transaction_id', 'flow_id', 'token_id')),
     key_value text not null,
     primary key (key_kind, key_value)
 ) strict, without rowid;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-event-marks-insert splitStatements:false
-create trigger current_event_marks_insert
+create trigger if not exists current_event_marks_insert
 after insert on current_event
 begin
     insert into affected_key (key_kind, key_value)
@@ -22,7 +22,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-event-marks-update splitStatements:false
-create trigger current_event_marks_update
+create trigger if not exists current_event_marks_update
 after update on current_event
 begin
     insert into affected_key (key_kind, key_value)
@@ -32,7 +32,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-event-marks-delete splitStatements:false
-create trigger current_event_marks_delete
+create trigger if not exists current_event_marks_delete
 after delete on current_event
 begin
     insert into affected_key (key_kind, key_value)
@@ -42,7 +42,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-transaction-marks-insert splitStatements:false
-create trigger current_transaction_marks_insert
+create trigger if not exists current_transaction_marks_insert
 after insert on current_transaction
 begin
     insert into affected_key (key_kind, key_value)
@@ -52,7 +52,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-transaction-marks-update splitStatements:false
-create trigger current_transaction_marks_update
+create trigger if not exists current_transaction_marks_update
 after update on current_transaction
 begin
     insert into affected_key (key_kind, key_value)
@@ -62,7 +62,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-transaction-marks-delete splitStatements:false
-create trigger current_transaction_marks_delete
+create trigger if not exists current_transaction_marks_delete
 after delete on current_transaction
 begin
     insert into affected_key (key_kind, key_value)
@@ -72,7 +72,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-transaction-request-marks-insert splitStatements:false
-create trigger current_transaction_request_marks_insert
+create trigger if not exists current_transaction_request_marks_insert
 after insert on current_transaction_request
 begin
     insert into affected_key (key_kind, key_value)
@@ -82,7 +82,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-transaction-request-marks-update splitStatements:false
-create trigger current_transaction_request_marks_update
+create trigger if not exists current_transaction_request_marks_update
 after update on current_transaction_request
 begin
     insert into affected_key (key_kind, key_value)
@@ -92,7 +92,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-transaction-request-marks-delete splitStatements:false
-create trigger current_transaction_request_marks_delete
+create trigger if not exists current_transaction_request_marks_delete
 after delete on current_transaction_request
 begin
     insert into affected_key (key_kind, key_value)
@@ -102,7 +102,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-payment-instrument-token-marks-insert splitStatements:false
-create trigger current_payment_instrument_token_marks_insert
+create trigger if not exists current_payment_instrument_token_marks_insert
 after insert on current_payment_instrument_token
 begin
     insert into affected_key (key_kind, key_value)
@@ -112,7 +112,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-payment-instrument-token-marks-update splitStatements:false
-create trigger current_payment_instrument_token_marks_update
+create trigger if not exists current_payment_instrument_token_marks_update
 after update on current_payment_instrument_token
 begin
     insert into affected_key (key_kind, key_value)
@@ -122,7 +122,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:006-create-trigger-current-payment-instrument-token-marks-delete splitStatements:false
-create trigger current_payment_instrument_token_marks_delete
+create trigger if not exists current_payment_instrument_token_marks_delete
 after delete on current_payment_instrument_token
 begin
     insert into affected_key (key_kind, key_value)

@@ -2,7 +2,7 @@
 
 -- changeset wal-metrics-loader:007-create-metrics
 -- comment: What the dashboard reads. Grain: one row per current event that joins all four sources (SPEC 3).
-create table metrics (
+create table if not exists metrics (
     id                            text not null primary key,
     flow_id                       text,
     created_at                    text,
@@ -23,7 +23,7 @@ create table metrics (
 
 -- changeset wal-metrics-loader:007-create-affected-event
 -- comment: Event ids whose metric may have changed in the batch in hand; filled and emptied by sql/.
-create table affected_event (
+create table if not exists affected_event (
     id text not null primary key
 ) strict, without rowid;
 

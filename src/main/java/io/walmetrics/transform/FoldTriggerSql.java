@@ -30,7 +30,7 @@ public final class FoldTriggerSql {
         updated.add("changed_by_seq");
 
         StringBuilder sql = new StringBuilder();
-        sql.append("create trigger ").append(source.stagingTable()).append("_folds_upsert\n")
+        sql.append("create trigger if not exists ").append(source.stagingTable()).append("_folds_upsert\n")
                 .append("after insert on ").append(source.stagingTable()).append('\n')
                 .append("when new.kind in ('insert', 'update')\n")
                 .append("begin\n")
