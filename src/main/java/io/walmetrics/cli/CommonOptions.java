@@ -7,7 +7,8 @@ import picocli.CommandLine.Option;
 final class CommonOptions {
 
     @Option(names = "--db", paramLabel = "FILE", defaultValue = "metrics.db",
-            description = "SQLite database; created with its schema on first use (default: ${DEFAULT-VALUE}).")
+            description = "SQLite database (default: ${DEFAULT-VALUE}); load, watch and schema create it, with its schema,"
+                    + " on first use.")
     Path db;
 
     @Option(names = "--verbose", description = "Log what happens, and print stack traces with errors.")
