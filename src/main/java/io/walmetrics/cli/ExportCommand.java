@@ -107,6 +107,9 @@ final class ExportCommand implements Callable<Integer> {
     /** Writes beside the file and moves it into place: a failed export never leaves half a file as OUT. */
     private MetricExport.Report writeToFile(MetricExport export, ExportFormat exportFormat, Path file) throws IOException {
         Path absolute = file.toAbsolutePath();
+        if (!Files.isDirectory(absolute.getParent())) {
+            throw new NoSuchFileException(file.toAbsolutePath().getParent().toString());
+        }
         Path partial = absolute.resolveSibling(absolute.getFileName() + ".partial");
         try {
             MetricExport.Report report;

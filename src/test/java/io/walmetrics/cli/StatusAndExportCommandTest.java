@@ -224,7 +224,7 @@ class StatusAndExportCommandTest {
     }
 
     @Test
-    void export_of_a_missing_database_or_with_an_unknown_format_fails_in_one_line_and_creates_nothing() {
+    void export_of_a_missing_database_or_folder_an_unknown_format_or_a_since_past_the_end_fails_in_one_line_and_writes_nothing() {
         LoaderProcess missing = run("export", "--since", "0", "--db", "none.db");
         assertEquals(ExitCode.FAILED, missing.exitCode(), missing.describe());
         assertEquals(List.of("none.db: no such file"), missing.stderrLines());
@@ -239,5 +239,10 @@ class StatusAndExportCommandTest {
         assertEquals(ExitCode.FAILED, pastTheEnd.exitCode(), pastTheEnd.describe());
         assertEquals(1, pastTheEnd.stderrLines().size(), pastTheEnd.describe());
         assertFalse(Files.exists(dir.resolve("out.ndjson")), "no file for a failed export");
+
+        LoaderProcess noFolder = run("export", "--since", "0", "nodir/out.ndjson");
+        assertEquals(ExitCode.FAILED, noFolder.exitCode(), noFolder.describe());
+        assertEquals(1, noFolder.stderrLines().size(), noFolder.describe());
+        assertTrue(noFolder.stderrLines().get(0).endsWith("nodir: no such file"), noFolder.describe());
     }
 }
