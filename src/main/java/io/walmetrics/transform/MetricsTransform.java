@@ -6,7 +6,8 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Runs the files of {@code sql/} in their number order once the batch's changes are landed and
- * folded: affected keys to event ids, then the upsert and delete against {@code metrics}.
+ * folded: affected keys to event ids, then the upsert and delete against {@code metrics}, the
+ * deletes also remembered in the outbox {@code metric_deletions} for {@code export}.
  */
 public final class MetricsTransform implements AutoCloseable {
 
@@ -15,6 +16,7 @@ public final class MetricsTransform implements AutoCloseable {
             "010_collect_affected_events.sql",
             "020_clear_affected_keys.sql",
             "030_upsert_metrics.sql",
+            "035_record_metric_deletions.sql",
             "040_delete_metrics.sql",
             "050_clear_affected_events.sql");
 

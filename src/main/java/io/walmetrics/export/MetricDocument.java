@@ -1,0 +1,58 @@
+package io.walmetrics.export;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** One metric row as a search index stores it: the fifteen columns of the spec and updated_in_batch. */
+public record MetricDocument(Map<String, Object> fields) {
+
+    /** The columns of metrics, in the table's order; amount and updated_in_batch are integers. */
+    public static final List<String> COLUMNS = List.of(
+            "id",
+            "flow_id",
+            "created_at",
+            "transaction_lifecycle_event",
+            "decline_reason",
+            "decline_type",
+            "payment_method",
+            "transaction_id",
+            "transaction_type",
+            "amount",
+            "currency_code",
+            "processor_merchant_account_id",
+            "three_d_secure_authentication",
+            "payment_instrument_type",
+            "customer_id",
+            "updated_in_batch");
+
+    /** Reads the columns of {@link #COLUMNS}, named so, from the current row of {@code rs}. */
+    static MetricDocument read(ResultSet rs) throws SQLException {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        for (String column : COLUMNS) {
+            fields.put(column, rs.getObject(column));
+        }
+        return new MetricDocument(fields);
+    }
+
+    void writeTo(JsonGenerator out) throws IOException {
+        out.writeStartObject();
+        for (Map.Entry<String, Object> field : fields.entrySet()) {
+            Object value = field.getValue();
+            if (value == null) {
+                out.writeNullField(field.getKey());
+            } else if (value instanceof Integer || value instanceof Long) {
+                out.writeNumberField(field.getKey(), ((Number) value).longValue());
+            } else if (value instanceof Double number) {
+                out.writeNumberField(field.getKey(), number);
+            } else {
+                out.writeStringField(field.getKey(), value.toString());
+            }
+        }
+        out.writeEndObject();
+    }
+}
