@@ -44,7 +44,7 @@ final class ExportCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    ExistingDatabaseOptions common;
+    CommonOptions common;
 
     @Option(names = "--since", paramLabel = "BATCH", required = true,
             description = "Write what changed after this batch_ledger.batch_id; 0 writes every metric.")

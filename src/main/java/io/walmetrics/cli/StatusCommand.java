@@ -39,7 +39,7 @@ final class StatusCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     @Mixin
-    ExistingDatabaseOptions common;
+    CommonOptions common;
 
     @Option(names = "--json", description = "Print the status as one JSON object on standard output instead.")
     boolean json;

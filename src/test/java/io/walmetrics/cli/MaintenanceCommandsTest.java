@@ -22,9 +22,7 @@ class MaintenanceCommandsTest {
     Path dir;
 
     private LoaderProcess run(String... args) {
-        LoaderProcess process = LoaderProcess.start(dir, args);
-        process.awaitExit(TIMEOUT);
-        return process;
+        return LoaderProcess.run(dir, TIMEOUT, args);
     }
 
     @Test

@@ -43,9 +43,7 @@ class StatusAndExportCommandTest {
     Path dir;
 
     private LoaderProcess run(String... args) {
-        LoaderProcess process = LoaderProcess.start(dir, args);
-        process.awaitExit(TIMEOUT);
-        return process;
+        return LoaderProcess.run(dir, TIMEOUT, args);
     }
 
     /** data/wal.json loaded into {@code metrics.db} of the test's folder. */

@@ -62,6 +62,13 @@ public final class LoaderProcess implements AutoCloseable {
         return command;
     }
 
+    /** Runs {@code io.walmetrics.cli.Main} with the arguments in {@code workDir} to its end (or the timeout). */
+    public static LoaderProcess run(Path workDir, Duration timeout, String... args) {
+        LoaderProcess process = start(workDir, args);
+        process.awaitExit(timeout);
+        return process;
+    }
+
     /** Starts {@code io.walmetrics.cli.Main} with the arguments, in {@code workDir}. */
     public static LoaderProcess start(Path workDir, String... args) {
         int number = STARTED.incrementAndGet();
