@@ -77,15 +77,39 @@ public final class Recomputation {
 
         // every event is affected now (the replay marked every key); a metric whose event is gone too
         handle.execute("insert or ignore into affected_event (id) select id from metrics");
-        long lastBatch = handle.createQuery("select coalesce(max(batch_id), 0) from batch_ledger").mapTo(Long.class).one();
-        transform.apply(lastBatch);
+        // What the recomputation changes is stamped with a batch after every applied one, so that a
+        // search index following metrics (export --since) sees it; rebuild records that batch.
+        long rebuildBatch = handle.createQuery("select coalesce(max(batch_id), 0) + 1 from batch_ledger")
+                .mapTo(Long.class).one();
+        MetricsTransform.MetricChanges metricChanges = transform.apply(rebuildBatch);
 
         List<TableDifference> differences = new ArrayList<>();
         for (SourceTable source : catalog.sources()) {
             differences.add(compare(handle, source.currentTable(), source.keyColumn(), source.currentColumns()));
         }
         differences.add(compare(handle, "metrics", "id", metricColumns));
-        return new Result(replayed, differences);
+        Result result = new Result(replayed, differences);
+        if (!result.consistent()) {
+            recordRebuildBatch(handle, rebuildBatch, metricChanges);
+        }
+        return result;
+    }
+
+    /** The rebuild in the ledger, as a batch of its own input; verify rolls it back with the rest. */
+    private static void recordRebuildBatch(Handle handle, long batchId, MetricsTransform.MetricChanges metricChanges) {
+        handle.createUpdate("""
+                        insert into batch_ledger (
+                            batch_id, input, batch_no, content_hash, records,
+                            changes_landed, changes_ignored, changes_rejected,
+                            metrics_upserted, metrics_deleted, last_change_seq
+                        )
+                        select :batch_id, '(rebuild)', 1, 'rebuild', 0, 0, 0, 0, :metrics_upserted, :metrics_deleted,
+                               coalesce(max(last_change_seq), 0)
+                        from batch_ledger""")
+                .bind("batch_id", batchId)
+                .bind("metrics_upserted", metricChanges.upserted())
+                .bind("metrics_deleted", metricChanges.deleted())
+                .execute();
     }
 
     private static TableDifference compare(Handle handle, String table, String key, List<String> columns) {
