@@ -2,7 +2,6 @@ package io.walmetrics.cli;
 
 import io.walmetrics.export.ExportFormat;
 import io.walmetrics.export.MetricExport;
-import io.walmetrics.schema.Database;
 import io.walmetrics.schema.NotALoaderDatabaseException;
 import io.walmetrics.schema.SchemaMigrator;
 import java.io.BufferedOutputStream;
@@ -73,10 +72,7 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         MetricExport.Report report;
         try {
-            if (!Files.isRegularFile(common.db)) {
-                throw new NoSuchFileException(common.db.toString());
-            }
-            Jdbi jdbi = Database.open(common.db);
+            Jdbi jdbi = common.openExisting();
             // a loader's database made before the outbox gets it; someone else's database is left alone
             NotALoaderDatabaseException.requireLoaderDatabase(jdbi, common.db.toString());
             SchemaMigrator.migrate(jdbi, common.verbose);

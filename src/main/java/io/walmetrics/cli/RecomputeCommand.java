@@ -1,6 +1,5 @@
 package io.walmetrics.cli;
 
-import io.walmetrics.schema.Database;
 import io.walmetrics.schema.SchemaMigrator;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.transform.MetricsTransform;
@@ -29,10 +28,7 @@ abstract class RecomputeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            if (!java.nio.file.Files.exists(common.db)) {
-                throw new java.nio.file.NoSuchFileException(common.db.toString());
-            }
-            Jdbi jdbi = Database.open(common.db);
+            Jdbi jdbi = common.openExisting();
             SchemaMigrator.migrate(jdbi, common.verbose);
             Recomputation.Result result;
             try (Handle handle = jdbi.open(); MetricsTransform transform = new MetricsTransform(handle)) {

@@ -3,13 +3,11 @@ package io.walmetrics.cli;
 import io.walmetrics.report.Dashboard;
 import io.walmetrics.report.HtmlReport;
 import io.walmetrics.report.TextReport;
-import io.walmetrics.schema.Database;
 import io.walmetrics.schema.SchemaMigrator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Handle;
@@ -48,10 +46,7 @@ final class ReportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         try {
-            if (!Files.exists(common.db)) {
-                throw new NoSuchFileException(common.db.toString());
-            }
-            Jdbi jdbi = Database.open(common.db);
+            Jdbi jdbi = common.openExisting();
             SchemaMigrator.migrate(jdbi, common.verbose);
             Dashboard dashboard;
             try (Handle handle = jdbi.open()) {

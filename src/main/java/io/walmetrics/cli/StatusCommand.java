@@ -1,7 +1,6 @@
 package io.walmetrics.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.walmetrics.schema.Database;
 import io.walmetrics.schema.NotALoaderDatabaseException;
 import io.walmetrics.status.DatabaseStatus;
 import io.walmetrics.status.StatusReader;
@@ -9,8 +8,6 @@ import io.walmetrics.wal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
@@ -49,10 +46,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DatabaseStatus status;
         try {
-            if (!Files.isRegularFile(common.db)) {
-                throw new NoSuchFileException(common.db.toString());
-            }
-            Jdbi jdbi = Database.open(common.db);
+            Jdbi jdbi = common.openExisting();
             NotALoaderDatabaseException.requireLoaderDatabase(jdbi, common.db.toString());
             status = StatusReader.read(jdbi);
         } catch (IOException | RuntimeException e) {

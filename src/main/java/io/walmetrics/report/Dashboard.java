@@ -1,9 +1,6 @@
 package io.walmetrics.report;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.walmetrics.schema.ProjectFiles;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -68,7 +65,7 @@ public final class Dashboard {
 
     private static Section query(Handle handle, Section.Definition definition) {
         String resource = "sql/views/" + definition.file();
-        String sql = resource(resource);
+        String sql = ProjectFiles.read(resource);
         try (Statement statement = handle.getConnection().createStatement();
                 ResultSet rs = statement.executeQuery(sql)) {
             ResultSetMetaData meta = rs.getMetaData();
@@ -87,17 +84,6 @@ public final class Dashboard {
             return new Section(definition, List.copyOf(columns), Collections.unmodifiableList(rows));
         } catch (SQLException e) {
             throw new IllegalStateException(resource + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = Dashboard.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing SQL file " + name + " (is the jar complete?)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read SQL file " + name, e);
         }
     }
 }

@@ -1,22 +1,19 @@
 package io.walmetrics.schema;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.util.HexFormat;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.Map;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import liquibase.Scope;
 import liquibase.command.CommandScope;
 import liquibase.command.core.UpdateCommandStep;
@@ -115,26 +112,15 @@ public final class SchemaMigrator {
     static String fingerprint() {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            String changelog = resource(CHANGELOG);
+            String changelog = ProjectFiles.read(CHANGELOG);
             digest.update(changelog.getBytes(StandardCharsets.UTF_8));
             Matcher include = Pattern.compile("<include file=\"([^\"]+)\"").matcher(changelog);
             while (include.find()) {
-                digest.update(resource(include.group(1)).getBytes(StandardCharsets.UTF_8));
+                digest.update(ProjectFiles.read(include.group(1)).getBytes(StandardCharsets.UTF_8));
             }
             return HexFormat.of().formatHex(digest.digest());
         } catch (NoSuchAlgorithmException everyJavaHasIt) {
             throw new IllegalStateException(everyJavaHasIt);
-        }
-    }
-
-    private static String resource(String name) {
-        try (InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IllegalStateException("missing " + name + " (is the jar complete?)");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

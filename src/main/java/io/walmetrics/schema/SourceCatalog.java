@@ -57,16 +57,9 @@ public final class SourceCatalog {
      * SQLite, so code that only writes WAL (the generator) reads the same declarations.
      */
     public static SourceCatalog published() {
-        String migration = "migrations/001_create_source_catalog.sql";
-        try (var in = SourceCatalog.class.getClassLoader().getResourceAsStream(migration);
-             Handle handle = org.jdbi.v3.core.Jdbi.create("jdbc:sqlite::memory:").open()) {
-            if (in == null) {
-                throw new IllegalStateException("missing " + migration + " (is the jar complete?)");
-            }
-            handle.createScript(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)).execute();
+        try (Handle handle = org.jdbi.v3.core.Jdbi.create("jdbc:sqlite::memory:").open()) {
+            handle.createScript(ProjectFiles.read("migrations/001_create_source_catalog.sql")).execute();
             return load(handle);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
         }
     }
 

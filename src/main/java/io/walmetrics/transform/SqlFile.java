@@ -1,9 +1,6 @@
 package io.walmetrics.transform;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.walmetrics.schema.ProjectFiles;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.util.List;
@@ -35,17 +32,12 @@ public final class SqlFile implements AutoCloseable {
 
     public static SqlFile prepare(String name, Handle handle) {
         String resource = "sql/" + name;
-        try (InputStream in = SqlFile.class.getClassLoader().getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new IllegalStateException("missing SQL file " + resource + " (is the jar complete?)");
-            }
-            String sql = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        String sql = ProjectFiles.read(resource);
+        try {
             ParsedSql parsed = handle.getConfig(SqlStatements.class).getSqlParser()
                     .parse(sql, handle.createUpdate(sql).getContext());
             return new SqlFile(name, List.copyOf(parsed.getParameters().getParameterNames()),
                     handle.getConnection().prepareStatement(parsed.getSql()));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read SQL file " + resource, e);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot prepare " + resource + ": " + e.getMessage(), e);
         }
