@@ -4,7 +4,10 @@
 # Runs as root on Debian 12, fresh or not, and is idempotent:
 #   1. installs postgresql-15 and postgresql-15-wal2json with apt-get if they are missing;
 #   2. creates a cluster of its own, 15/walmetrics (the machine's 15/main is left alone), listening
-#      on 127.0.0.1 only, with wal_level = logical and room for replication slots;
+#      on 127.0.0.1 only, with wal_level = logical and room for replication slots; on a server that
+#      knows output_plugin_libraries (15.19 and later minor releases: CVE-2026-6471) it adds wal2json
+#      to that allow-list, and on an older one it leaves the setting out, since an older postmaster
+#      refuses to start with a setting it does not know. The server binary is asked, not its version;
 #   3. starts it (pg_ctlcluster; there may be no systemd), restarting it when its settings changed;
 #   4. creates a login role with REPLICATION and CREATEDB (the suite creates a throwaway database
 #      and temporary replication slots of its own) and a database it owns.
@@ -63,6 +66,19 @@ fsync = off
 full_page_writes = off
 EOF
 )
+# Ask the binary that will run whether it has the allow-list of output plugins. --describe-config
+# lists every setting it knows and needs no data directory; the server refuses to run as root.
+server="/usr/lib/postgresql/$PG_VERSION/bin/postgres"
+# (Read whole before matching: grep -q would close the pipe early, and pipefail would count that.)
+known_settings=$(runuser -u postgres -- "$server" --describe-config | cut -f1)
+if grep -qx output_plugin_libraries <<< "$known_settings"; then
+  say "$("$server" --version) knows output_plugin_libraries: allowing wal2json beside pgoutput and test_decoding"
+  wanted=$(printf '%s\n%s\n%s' "$wanted" \
+    "# This server restricts logical-decoding output plugins to this list; wal2json must be on it." \
+    "output_plugin_libraries = 'pgoutput, test_decoding, wal2json'")
+else
+  say "$("$server" --version) does not know output_plugin_libraries: it allows every output plugin; the setting is left out"
+fi
 changed=no
 if [ ! -f "$conf" ] || [ "$(cat "$conf")" != "$wanted" ]; then
   printf '%s\n' "$wanted" > "$conf"
@@ -100,11 +116,15 @@ where not exists (select 1 from pg_database where datname = :'database') \gexec
 SQL
 
 # The proof: log in over TCP with the password, and decode with wal2json in a temporary slot.
-check=$(PGPASSWORD="$PASSWORD" psql -X -tA -h 127.0.0.1 -p "$PORT" -U "$ROLE" -d "$DATABASE" -c \
-  "select count(*) from pg_create_logical_replication_slot('walmetrics_setup_check_' || pg_backend_pid(), 'wal2json', true)")
-[ "$check" = 1 ] || { say "could not create a wal2json slot"; exit 1; }
+if ! check=$(PGPASSWORD="$PASSWORD" psql -X -tA -h 127.0.0.1 -p "$PORT" -U "$ROLE" -d "$DATABASE" -c \
+  "select count(*) from pg_create_logical_replication_slot('walmetrics_setup_check_' || pg_backend_pid(), 'wal2json', true)" 2>&1) \
+  || [ "$check" != 1 ]; then
+  say "could not create a wal2json slot as $ROLE: $check"
+  exit 1
+fi
 
-say "ready: PostgreSQL $(psql_admin -c 'show server_version'), cluster $PG_VERSION/$CLUSTER, wal2json, wal_level logical"
+allowed=$(psql_admin -c "select coalesce((select setting from pg_settings where name = 'output_plugin_libraries'), 'any (no allow-list on this server)')")
+say "ready: PostgreSQL $(psql_admin -c 'show server_version'), cluster $PG_VERSION/$CLUSTER, wal2json, wal_level logical, output plugins allowed: $allowed"
 echo "WALMETRICS_POSTGRES_URL=jdbc:postgresql://127.0.0.1:$PORT/$DATABASE"
 echo "WALMETRICS_POSTGRES_USER=$ROLE"
 echo "WALMETRICS_POSTGRES_PASSWORD=$PASSWORD"
