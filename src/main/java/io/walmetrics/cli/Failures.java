@@ -1,5 +1,6 @@
 package io.walmetrics.cli;
 
+import io.walmetrics.load.NotApplied;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
@@ -16,6 +17,25 @@ final class Failures {
 
     static int report(Throwable error, Path db, boolean verbose, PrintWriter err) {
         err.println(describe(error, db));
+        if (verbose) {
+            error.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCode.FAILED;
+    }
+
+    /**
+     * As {@link #report(Throwable, Path, boolean, PrintWriter)} for a load that failed: a database
+     * error also says which batches were not applied and that a rerun applies them.
+     */
+    static int report(Throwable error, NotApplied notApplied, Path db, boolean verbose, PrintWriter err) {
+        SQLException sql = rootSqlException(error);
+        if (sql == null || notApplied == null) {
+            return report(error, db, verbose, err);
+        }
+        boolean full = sql instanceof SQLiteException sqlite && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_FULL;
+        err.println(describe(error, db) + "; " + notApplied.describe() + "; nothing is lost, rerun"
+                + (full ? " when there is room" : " to apply them"));
         if (verbose) {
             error.printStackTrace(err);
         }
@@ -47,6 +67,12 @@ final class Failures {
             if (code.name().startsWith("SQLITE_BUSY") || code.name().startsWith("SQLITE_LOCKED")) {
                 return "another process wrote to the database at the same moment; nothing of the batch in hand was"
                         + " applied, run the same command again";
+            }
+            if (code == SQLiteErrorCode.SQLITE_FULL) {
+                return "the disk is full";
+            }
+            if (code.name().startsWith("SQLITE_IOERR")) {
+                return "the disk could not be written or read (" + code.name() + ")";
             }
             if (code == SQLiteErrorCode.SQLITE_CANTOPEN) {
                 return "cannot open the database (does its folder exist, and may we write there?)";

@@ -95,7 +95,7 @@ final class LoadCommand implements Callable<Integer> {
             clear(progress);
             report = failed.partialReport();
             printRejections(err, report);
-            exitCode = Failures.report(failed.getCause(), common.db, common.verbose, err);
+            exitCode = Failures.report(failed.getCause(), failed.notApplied(), common.db, common.verbose, err);
         } catch (IOException | RuntimeException failed) {
             return Failures.report(failed, common.db, common.verbose, err);
         }
@@ -123,13 +123,25 @@ final class LoadCommand implements Callable<Integer> {
     }
 
     private void printSummary(PrintWriter err, LoadReport report) {
+        String duplicates = report.duplicatesLine();
+        if (duplicates != null) {
+            err.println(displayName + ": " + duplicates);
+        }
         err.printf(Locale.ROOT, "%s -> %s%n", displayName, common.db);
-        err.printf(Locale.ROOT, "  batches  %,d read, %,d applied, %,d skipped (applied before)%n",
-                report.batchesRead(), report.batchesApplied(), report.batchesSkipped());
+        err.printf(Locale.ROOT, "  batches  %,d read, %,d applied, %,d skipped (applied before)%s%n",
+                report.batchesRead(), report.batchesApplied(), report.batchesSkipped(),
+                report.batchesDuplicate() == 0 ? ""
+                        : String.format(Locale.ROOT, ", %,d duplicate (applied from another input)", report.batchesDuplicate()));
         err.printf(Locale.ROOT, "  changes  %,d landed, %,d ignored (other tables and kinds), %,d rejected%n",
                 report.changesLanded(), report.changesIgnored(), report.changesRejected());
         err.printf(Locale.ROOT, "  metrics  %,d upserted, %,d deleted, %,d rows now%n",
                 report.metricsUpserted(), report.metricsDeleted(), report.metricRows());
+        if (report.lastAppliedLsn() != null) {
+            err.printf(Locale.ROOT, "  source   applied up to LSN %s%s%n", report.lastAppliedLsn(),
+                    report.changesSkippedByLsn() == 0 ? ""
+                            : String.format(Locale.ROOT, "; %,d changes at or below it skipped (applied before)",
+                                    report.changesSkippedByLsn()));
+        }
         for (String drift : report.schemaDrift()) {
             err.printf(Locale.ROOT, "  drift    %s (kept; see the schema_drift table)%n", drift);
         }
@@ -145,13 +157,18 @@ final class LoadCommand implements Callable<Integer> {
             out.writeNumberField("batches_read", report.batchesRead());
             out.writeNumberField("batches_applied", report.batchesApplied());
             out.writeNumberField("batches_skipped", report.batchesSkipped());
+            out.writeNumberField("batches_duplicate", report.batchesDuplicate());
             out.writeNumberField("changes_landed", report.changesLanded());
             out.writeNumberField("changes_ignored", report.changesIgnored());
             out.writeNumberField("changes_rejected", report.changesRejected());
+            out.writeNumberField("changes_skipped_by_lsn", report.changesSkippedByLsn());
             out.writeNumberField("metrics_upserted", report.metricsUpserted());
             out.writeNumberField("metrics_deleted", report.metricsDeleted());
             out.writeNumberField("metric_rows", report.metricRows());
             out.writeNumberField("schema_drift_columns", report.schemaDrift().size());
+            if (report.lastAppliedLsn() != null) {
+                out.writeStringField("last_applied_lsn", report.lastAppliedLsn().toString());
+            }
             out.writeNumberField("seconds", Math.round(report.seconds() * 1000) / 1000.0);
             long peakRss = PeakMemory.residentBytes();
             if (peakRss > 0) {

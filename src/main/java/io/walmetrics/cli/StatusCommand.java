@@ -66,6 +66,9 @@ final class StatusCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "  batches   %,d applied%s%n", status.batchesApplied(), last == null ? ""
                 : String.format(Locale.ROOT, "; last #%d: batch %d of %s, at %s", last.batchId(), last.batchNo(),
                         last.input(), last.appliedAt()));
+        if (status.lastAppliedLsn() != null) {
+            out.printf(Locale.ROOT, "  source    applied up to LSN %s%n", status.lastAppliedLsn());
+        }
         out.printf(Locale.ROOT, "  %-26s %10s %10s%n", "rows", "staged", "current");
         for (DatabaseStatus.SourceRows source : status.sources()) {
             out.printf(Locale.ROOT, "    %-24s %,10d %,10d%n", source.source(), source.stagedRows(), source.currentRows());
@@ -102,6 +105,11 @@ final class StatusCommand implements Callable<Integer> {
                 out.writeNullField("last_batch_input");
                 out.writeNullField("last_batch_no");
                 out.writeNullField("last_batch_applied_at");
+            }
+            if (status.lastAppliedLsn() != null) {
+                out.writeStringField("last_applied_lsn", status.lastAppliedLsn().toString());
+            } else {
+                out.writeNullField("last_applied_lsn");
             }
             out.writeObjectFieldStart("staged_rows");
             for (DatabaseStatus.SourceRows source : status.sources()) {

@@ -138,6 +138,10 @@ final class WatchCommand implements Callable<Integer> {
 
         @Override
         public void applied(String file, LoadReport report) {
+            String duplicates = report.duplicatesLine();
+            if (duplicates != null) {
+                err.println(file + ": " + duplicates);
+            }
             err.printf(Locale.ROOT, "%s: %,d batches applied, %,d changes landed%s, %,d metric rows now%n",
                     file, report.batchesApplied(), report.changesLanded(),
                     report.hasRejections() ? String.format(Locale.ROOT, ", %,d rejected (see rejected_changes)",

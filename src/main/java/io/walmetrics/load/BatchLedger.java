@@ -1,5 +1,7 @@
 package io.walmetrics.load;
 
+import io.walmetrics.wal.Lsn;
+import io.walmetrics.wal.LsnRange;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -20,12 +22,19 @@ final class BatchLedger implements AutoCloseable {
     record Last(long batchId, long changeSeq) {
     }
 
+    /** Where a batch's content was first applied: its input and position there. */
+    record Application(String input, long batchNo) {
+    }
+
     private final Statement control;
     private final PreparedStatement appliedHash;
     private final PreparedStatement streamApplied;
     private final PreparedStatement last;
     private final PreparedStatement record;
     private final PreparedStatement metricRows;
+    private final PreparedStatement firstApplication;
+    private final PreparedStatement highestLsn;
+    private final PreparedStatement recordPositions;
 
     BatchLedger(Handle handle) {
         Connection connection = handle.getConnection();
@@ -50,6 +59,15 @@ final class BatchLedger implements AutoCloseable {
                         metrics_upserted, metrics_deleted, last_change_seq
                     ) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""");
             metricRows = connection.prepareStatement("select count(*) from metrics");
+            firstApplication = connection.prepareStatement("""
+                    select input, batch_no
+                    from batch_ledger
+                    where content_hash = ? and (input <> ? or batch_id <= ?)
+                    order by batch_id
+                    limit 1""");
+            highestLsn = connection.prepareStatement("select max(last_lsn) from batch_source_positions");
+            recordPositions = connection.prepareStatement(
+                    "insert into batch_source_positions (batch_id, first_lsn, last_lsn) values (?, ?, ?)");
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -84,6 +102,46 @@ final class BatchLedger implements AutoCloseable {
             try (ResultSet rows = streamApplied.executeQuery()) {
                 return rows.next() && rows.getBoolean(1);
             }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * The first batch applied with this content from another input, or from standard input up to
+     * batch {@code upToBatchId} (the streams of earlier runs): a batch that repeats an earlier one of
+     * its own stream is not a copy.
+     */
+    Optional<Application> firstApplication(String contentHash, String input, long upToBatchId) {
+        try {
+            firstApplication.setString(1, contentHash);
+            firstApplication.setString(2, input);
+            firstApplication.setLong(3, upToBatchId);
+            try (ResultSet rows = firstApplication.executeQuery()) {
+                return rows.next() ? Optional.of(new Application(rows.getString(1), rows.getLong(2))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** The highest source position applied to this database, if any batch carried one. */
+    Optional<Lsn> highestLsn() {
+        try (ResultSet rows = highestLsn.executeQuery()) {
+            rows.next();
+            long value = rows.getLong(1);
+            return rows.wasNull() ? Optional.empty() : Optional.of(new Lsn(value));
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    void recordPositions(long batchId, LsnRange range) {
+        try {
+            recordPositions.setLong(1, batchId);
+            recordPositions.setLong(2, range.first().value());
+            recordPositions.setLong(3, range.last().value());
+            recordPositions.executeUpdate();
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -130,7 +188,8 @@ final class BatchLedger implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Statement statement : new Statement[] {control, appliedHash, streamApplied, last, record, metricRows}) {
+        for (Statement statement : new Statement[] {control, appliedHash, streamApplied, last, record, metricRows,
+                firstApplication, highestLsn, recordPositions}) {
             try {
                 statement.close();
             } catch (SQLException ignored) {

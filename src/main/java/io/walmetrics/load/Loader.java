@@ -4,8 +4,9 @@ import io.walmetrics.load.Phases.Phase;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.staging.ChangeLander;
 import io.walmetrics.staging.LandingCounts;
-import io.walmetrics.staging.Rejection;
 import io.walmetrics.transform.MetricsTransform;
+import io.walmetrics.wal.Lsn;
+import io.walmetrics.wal.LsnRange;
 import io.walmetrics.wal.WalChange;
 import io.walmetrics.wal.WalFormatException;
 import io.walmetrics.wal.WalReader;
@@ -30,7 +31,6 @@ public final class Loader {
 
     /** A batch up to this many changes is read before its transaction starts; a larger one streams. */
     private static final int BUFFERED_CHANGES = 10_000;
-    private static final int REJECTIONS_KEPT_FOR_REPORT = 20;
     private static final int GROUP_MAX_BATCHES = 1_000;
     private static final long GROUP_MAX_CHANGES = 20_000;
     private static final long GROUP_MAX_NANOS = 1_000_000_000L;
@@ -63,13 +63,22 @@ public final class Loader {
                     throw new WalFormatException(input.displayName(), 0, 1, 1, "the file is empty: no WAL records", null);
                 }
             } catch (IOException | RuntimeException e) {
-                run.commitGroupAfterFailure(e);
-                throw new LoadFailedException(run.report(run.ledger.metricRows(), started), e);
+                NotApplied notApplied = run.commitGroupAfterFailure(e);
+                throw new LoadFailedException(run.report(started), notApplied, e);
             }
-            return run.report(run.ledger.metricRows(), started);
+            return run.report(started);
         } catch (IOException closing) {
-            throw new LoadFailedException(LoadReport.nothing(started), closing);
+            throw new LoadFailedException(LoadReport.nothing(started), null, closing);
         }
+    }
+
+    /** What became of a batch. */
+    private enum Outcome {
+        APPLIED,
+        /** Applied before: at this position of this input, or every record at or below the applied LSN. */
+        ALREADY_APPLIED,
+        /** Its content was applied from another input (and it carries no source positions). */
+        DUPLICATE
     }
 
     /** The state of one load: what it reads, where it writes, what it has counted. */
@@ -82,24 +91,26 @@ public final class Loader {
         private final BatchLedger ledger;
         private final ChangeLander lander;
         private final MetricsTransform transform;
-        private final List<Rejection> firstRejections = new ArrayList<>();
         private final Phases phases = new Phases();
+        /** The ledger's last batch before this run: standard input of earlier runs is another stream. */
+        private final long lastBatchIdBeforeRun;
 
         private boolean groupOpen;
         private long groupStarted;
         private int groupBatches;
         private long groupChanges;
-
+        /** The first batch of the open transaction; it and those after are not committed yet. */
+        private int groupFirstBatchNo;
 
         private int batchesRead;
-        private int batchesApplied;
-        private int batchesSkipped;
-        private long changesLanded;
-        private long changesIgnored;
-        private long changesRejected;
-        private long metricsUpserted;
-        private long metricsDeleted;
-        private final java.util.Set<String> driftColumns = new java.util.TreeSet<>();
+        /** What is committed; {@link #group} is what the open transaction holds. */
+        private final Tally committed = new Tally();
+        private Tally group = new Tally();
+
+        /** Per batch: the applied source position it is checked against, and the changes read. */
+        private Lsn appliedUpTo;
+        private long batchChangesRead;
+        private BatchLedger.Application duplicateOf;
 
         Run(Handle handle, WalInput input, LoadOptions options, WalReader reader) {
             this.handle = handle;
@@ -109,6 +120,7 @@ public final class Loader {
             this.ledger = new BatchLedger(handle);
             this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
             this.transform = new MetricsTransform(handle);
+            this.lastBatchIdBeforeRun = ledger.last().batchId();
         }
 
         @Override
@@ -137,20 +149,25 @@ public final class Loader {
                 groupStarted = System.nanoTime();
                 groupBatches = 0;
                 groupChanges = 0;
+                groupFirstBatchNo = reader.batchNo();
             }
             // each batch is a savepoint of its own: a batch to skip, or one that fails, leaves
             // the batches before it in the group untouched
             ledger.run("savepoint batch");
-            boolean applied;
+            Outcome outcome;
             try {
-                applied = applyInTransaction(buffered, complete);
-                if (applied) {
+                outcome = applyInTransaction(buffered, complete);
+                if (outcome == Outcome.APPLIED) {
                     ledger.run("release batch");
                     groupBatches++;
                 } else {
                     ledger.run("rollback to batch");
                     ledger.run("release batch");
-                    batchesSkipped++;
+                    if (outcome == Outcome.DUPLICATE) {
+                        group.duplicate(reader.batchNo(), duplicateOf);
+                    } else {
+                        group.batchesSkipped++;
+                    }
                 }
             } catch (RuntimeException | IOException e) {
                 try {
@@ -165,10 +182,10 @@ public final class Loader {
                 commitGroup();
             }
             if (options.listener() != null) {
-                options.listener().batchDone(reader.batchNo(), applied, System.nanoTime() - batchStarted);
+                options.listener().batchDone(reader.batchNo(), outcome == Outcome.APPLIED, System.nanoTime() - batchStarted);
             }
             if (options.progress() != null) {
-                options.progress().progress(batchesRead, changesLanded + changesIgnored + changesRejected, reader.offset());
+                options.progress().progress(batchesRead, committed.changes() + group.changes(), reader.offset());
             }
         }
 
@@ -191,13 +208,25 @@ public final class Loader {
                 phases.switchTo(Phase.COMMIT);
                 ledger.run("commit");
                 groupOpen = false;
+                committed.add(group);
+                group = new Tally();
             }
         }
 
-        /** After a failure, the batches of the group before it are kept; the failed one already rolled back. */
-        void commitGroupAfterFailure(Exception failure) {
+        /**
+         * After a failure, the batches of the group before it are kept when they can be committed
+         * (the failed one already rolled back); when the commit fails too (a full disk), the whole
+         * group is rolled back and counts for nothing. Returns the batches that were not applied.
+         */
+        NotApplied commitGroupAfterFailure(Exception failure) {
+            int failedBatchNo = reader.batchNo();
+            if (!groupOpen) {
+                return failedBatchNo == 0 ? null : new NotApplied(input.displayName(), failedBatchNo, failedBatchNo);
+            }
+            int firstNotCommitted = groupFirstBatchNo;
             try {
                 commitGroup();
+                firstNotCommitted = failedBatchNo;
             } catch (RuntimeException commitFailed) {
                 failure.addSuppressed(commitFailed);
                 try {
@@ -206,29 +235,48 @@ public final class Loader {
                     failure.addSuppressed(alreadyRolledBack);
                 }
                 groupOpen = false;
+                group = new Tally();
             }
+            return new NotApplied(input.displayName(), firstNotCommitted, Math.max(firstNotCommitted, failedBatchNo));
         }
 
-        /** Lands, folds and transforms the batch and records it; false when it is to be skipped. */
-        private boolean applyInTransaction(List<WalChange> buffered, boolean complete) throws IOException {
+        /** Lands, folds and transforms the batch and records it, unless it is to be skipped. */
+        private Outcome applyInTransaction(List<WalChange> buffered, boolean complete) throws IOException {
             if (alreadyAppliedByPosition(complete)) {
-                return false;
+                return Outcome.ALREADY_APPLIED;
+            }
+            // read inside the write transaction: another loader may have applied more meanwhile
+            appliedUpTo = options.reprocess() ? null : ledger.highestLsn().orElse(null);
+            batchChangesRead = buffered.size();
+            if (complete) {
+                // the whole batch is read, so it can be judged before anything lands
+                Outcome early = judgeWholeBatch();
+                if (early != null) {
+                    group.changesSkippedByLsn += early == Outcome.ALREADY_APPLIED && appliedUpTo != null
+                            ? countAtOrBelow(buffered) : 0;
+                    return early;
+                }
             }
             BatchLedger.Last last = ledger.last();
             long batchId = last.batchId() + 1;
             lander.startBatch(batchId, last.changeSeq());
             for (WalChange change : buffered) {
-                land(change);
+                landUnlessApplied(change);
             }
             buffered.clear();
             for (WalChange change = nextChange(); change != null; change = nextChange()) {
-                land(change);
+                batchChangesRead++;
+                landUnlessApplied(change);
+            }
+            if (!complete) {
+                // a batch too large to hold is judged once read; what it landed is rolled back
+                Outcome late = judgeWholeBatch();
+                if (late != null) {
+                    return late;
+                }
             }
             String hash = reader.batchHash();
             String streamHash = input.isStdin() ? reader.streamHash() : null;
-            if (streamHash != null && !options.reprocess() && ledger.streamApplied(streamHash)) {
-                return false;
-            }
             phases.switchTo(Phase.FOLD);
             LandingCounts landing = lander.finishBatch();
             phases.switchTo(Phase.METRICS);
@@ -239,12 +287,60 @@ public final class Loader {
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landing.landed(), landing.ignored(), landing.rejected(),
                     metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
-            count(landing, metrics);
+            LsnRange positions = reader.batchLsnRange();
+            if (positions != null) {
+                ledger.recordPositions(batchId, positions);
+            }
+            group.applied(landing, metrics, lander.driftColumns(), lander.rejections());
             LOG.debug("{}: batch {} applied: {} changes landed, {} ignored, {} rejected; {} metrics upserted, {} deleted",
                     input.displayName(), reader.batchNo(), landing.landed(), landing.ignored(), landing.rejected(),
                     metrics.upserted(), metrics.deleted());
             groupChanges += landing.landed() + landing.rejected();
-            return true;
+            return Outcome.APPLIED;
+        }
+
+        /**
+         * The rules that need the whole batch, in their order of authority: source positions when
+         * the records carry them, then (standard input) the stream so far, then the content.
+         * Null when the batch is to be applied.
+         */
+        private Outcome judgeWholeBatch() {
+            LsnRange positions = reader.batchLsnRange();
+            if (positions != null && positions.everyRecord() && appliedUpTo != null
+                    && !positions.last().isAfter(appliedUpTo)) {
+                return Outcome.ALREADY_APPLIED;
+            }
+            if (options.reprocess()) {
+                return null;
+            }
+            if (input.isStdin() && ledger.streamApplied(reader.streamHash())) {
+                return Outcome.ALREADY_APPLIED;
+            }
+            if (positions == null && batchChangesRead > 0) {
+                Optional<BatchLedger.Application> first = ledger.firstApplication(reader.batchHash(), input.ledgerName(),
+                        input.isStdin() ? lastBatchIdBeforeRun : 0);
+                if (first.isPresent()) {
+                    duplicateOf = first.get();
+                    return Outcome.DUPLICATE;
+                }
+            }
+            return null;
+        }
+
+        private long countAtOrBelow(List<WalChange> changes) {
+            return changes.stream().filter(this::appliedBefore).count();
+        }
+
+        private boolean appliedBefore(WalChange change) {
+            return appliedUpTo != null && change.recordLsn() != null && !change.recordLsn().isAfter(appliedUpTo);
+        }
+
+        private void landUnlessApplied(WalChange change) {
+            if (appliedBefore(change)) {
+                group.changesSkippedByLsn++;
+                return;
+            }
+            land(change);
         }
 
         private WalChange nextChange() throws IOException {
@@ -256,7 +352,7 @@ public final class Loader {
             phases.switchTo(Phase.LAND);
             lander.land(change);
             Integer maxRejects = options.maxRejects();
-            long rejected = changesRejected + lander.rejectedCount();
+            long rejected = committed.changesRejected + group.changesRejected + lander.rejectedCount();
             if (maxRejects != null && rejected > maxRejects) {
                 throw new TooManyRejectionsException(input.displayName(), reader.batchNo(), rejected, maxRejects,
                         lander.lastRejection());
@@ -286,25 +382,22 @@ public final class Loader {
             return true;
         }
 
-        private void count(LandingCounts landing, MetricsTransform.MetricChanges metrics) {
-            batchesApplied++;
-            changesLanded += landing.landed();
-            changesIgnored += landing.ignored();
-            changesRejected += landing.rejected();
-            driftColumns.addAll(lander.driftColumns());
-            metricsUpserted += metrics.upserted();
-            metricsDeleted += metrics.deleted();
-            for (Rejection rejection : lander.rejections()) {
-                if (firstRejections.size() < REJECTIONS_KEPT_FOR_REPORT) {
-                    firstRejections.add(rejection);
-                }
+        LoadReport report(long startedNanos) {
+            long metricRows;
+            Lsn lastApplied;
+            try {
+                metricRows = ledger.metricRows();
+                lastApplied = ledger.highestLsn().orElse(null);
+            } catch (RuntimeException unreadable) {
+                metricRows = -1;
+                lastApplied = null;
             }
-        }
-
-        LoadReport report(long metricRows, long startedNanos) {
-            return new LoadReport(batchesRead, batchesApplied, batchesSkipped, changesLanded, changesIgnored,
-                    changesRejected, metricsUpserted, metricsDeleted, metricRows, List.copyOf(driftColumns),
-                    List.copyOf(firstRejections), phases.seconds(), (System.nanoTime() - startedNanos) / 1e9);
+            Tally counted = committed;
+            return new LoadReport(batchesRead, counted.batchesApplied, counted.batchesSkipped, counted.batchesDuplicate,
+                    counted.changesLanded, counted.changesIgnored, counted.changesRejected, counted.changesSkippedByLsn,
+                    counted.metricsUpserted, counted.metricsDeleted, metricRows, lastApplied,
+                    List.copyOf(counted.driftColumns), List.copyOf(counted.firstRejections),
+                    List.copyOf(counted.duplicates), phases.seconds(), (System.nanoTime() - startedNanos) / 1e9);
         }
     }
 }

@@ -1,11 +1,18 @@
 package io.walmetrics.status;
 
+import io.walmetrics.wal.Lsn;
 import java.util.List;
 
-/** What a database holds, at a glance: the ledger, row counts, rejects and schema drift. */
+/**
+ * What a database holds, at a glance: the ledger, row counts, rejects and schema drift.
+ *
+ * @param lastAppliedLsn the highest source position (wal2json nextlsn) applied, or null when no
+ *                       batch carried positions
+ */
 public record DatabaseStatus(
         long batchesApplied,
         LastBatch lastBatch,
+        Lsn lastAppliedLsn,
         List<SourceRows> sources,
         long metricRows,
         long changesRejected,

@@ -2,6 +2,7 @@ package io.walmetrics.status;
 
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.schema.SourceTable;
+import io.walmetrics.wal.Lsn;
 import java.util.ArrayList;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
@@ -30,6 +31,8 @@ public final class StatusReader {
                 .map((rs, ctx) -> new DatabaseStatus.LastBatch(rs.getLong("batch_id"), rs.getString("input"),
                         rs.getLong("batch_no"), rs.getString("applied_at")))
                 .findOne().orElse(null);
+        Lsn lastApplied = handle.createQuery("select max(last_lsn) from batch_source_positions")
+                .mapTo(Long.class).findOne().map(Lsn::new).orElse(null);
         List<DatabaseStatus.SourceRows> sources = new ArrayList<>();
         for (SourceTable source : SourceCatalog.load(handle).sources()) {
             sources.add(new DatabaseStatus.SourceRows(source.source(),
@@ -53,7 +56,7 @@ public final class StatusReader {
                         rs.getString("observed_type"), rs.getString("expected_type"), rs.getLong("changes"),
                         rs.getLong("first_batch_id"), rs.getLong("last_batch_id")))
                 .list();
-        return new DatabaseStatus(batches, last, sources, count(handle, "metrics"), count(handle, "rejected_changes"),
+        return new DatabaseStatus(batches, last, lastApplied, sources, count(handle, "metrics"), count(handle, "rejected_changes"),
                 reasons, drift);
     }
 

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param malformed   null for a well-formed change, else why its structure is not a wal2json change
  * @param otherFields fields wal2json does not define, or defined fields of the wrong shape,
  *                    as compact JSON text, so that a rejected change can be kept whole
+ * @param recordLsn   the {@code nextlsn} of the record holding the change, when the record carries
+ *                    one ahead of its {@code change} array (as wal2json writes it), else null
  */
 public record WalChange(
         ChangePosition position,
@@ -24,7 +26,8 @@ public record WalChange(
         List<WalValue> columnValues,
         OldKeys oldKeys,
         String malformed,
-        Map<String, String> otherFields) {
+        Map<String, String> otherFields,
+        Lsn recordLsn) {
 
     public WalChange {
         columnNames = List.copyOf(columnNames);

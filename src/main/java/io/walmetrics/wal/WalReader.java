@@ -61,6 +61,11 @@ public final class WalReader implements Closeable {
     private boolean insideRecord;
     private boolean insideChangeArray;
     private boolean recordHasChanges;
+    /** The nextlsn of the record in hand, once read; null before it or when the record has none. */
+    private Lsn recordLsn;
+    private Lsn batchFirstLsn;
+    private Lsn batchLastLsn;
+    private int batchRecordsWithoutLsn;
     private boolean hashing;
     private final byte[] hashBuffer = new byte[1 << 14];
     private int hashed;
@@ -150,6 +155,16 @@ public final class WalReader implements Closeable {
         return batchHash;
     }
 
+    /**
+     * The source positions of the batch's records: the lowest and highest {@code nextlsn}, and
+     * whether every record carried one. Known once {@link #nextChange()} gave null; null when no
+     * record of the batch carried a position.
+     */
+    public LsnRange batchLsnRange() {
+        batchHash();
+        return batchFirstLsn == null ? null : new LsnRange(batchFirstLsn, batchLastLsn, batchRecordsWithoutLsn == 0);
+    }
+
     /** Where the parser stands, for progress: bytes or characters consumed so far. */
     public long offset() {
         JsonLocation location = parser.currentLocation();
@@ -211,6 +226,9 @@ public final class WalReader implements Closeable {
         batchNo++;
         recordNo = 0;
         changeNo = 0;
+        batchFirstLsn = null;
+        batchLastLsn = null;
+        batchRecordsWithoutLsn = 0;
         digest.reset();
         hashed = 0;
         return true;
@@ -232,7 +250,7 @@ public final class WalReader implements Closeable {
                     return readChange(position);
                 }
                 return new WalChange(position, null, null, null, List.of(), List.of(), List.of(), null,
-                        "a change must be a JSON object", Map.of("value", copyValue()));
+                        "a change must be a JSON object", Map.of("value", copyValue()), recordLsn);
             }
             if (insideRecord) {
                 JsonToken token = take();
@@ -242,6 +260,9 @@ public final class WalReader implements Closeable {
                     if (!recordHasChanges) {
                         throw notWal("record " + recordNo + " of batch " + batchNo + " has no \"change\" array");
                     }
+                    if (recordLsn == null) {
+                        batchRecordsWithoutLsn++;
+                    }
                     continue;
                 }
                 String field = parser.currentName();
@@ -250,6 +271,8 @@ public final class WalReader implements Closeable {
                     expect(value, JsonToken.START_ARRAY, "the \"change\" array");
                     recordHasChanges = true;
                     insideChangeArray = true;
+                } else if ("nextlsn".equals(field)) {
+                    readRecordLsn(value);
                 } else {
                     skipValue(value);
                 }
@@ -291,7 +314,24 @@ public final class WalReader implements Closeable {
         changeNo = 0;
         insideRecord = true;
         recordHasChanges = false;
+        recordLsn = null;
         return true;
+    }
+
+    private void readRecordLsn(JsonToken value) throws IOException {
+        Lsn lsn = value == JsonToken.VALUE_STRING ? Lsn.parse(parser.getText()) : null;
+        if (lsn == null) {
+            String found = value == JsonToken.VALUE_STRING ? Json.quote(parser.getText()) : describe(value);
+            throw notWal("record " + recordNo + " of batch " + batchNo + ": nextlsn " + found
+                    + " is not a PostgreSQL LSN (X/Y, two hexadecimal numbers)");
+        }
+        recordLsn = lsn;
+        if (batchFirstLsn == null || lsn.compareTo(batchFirstLsn) < 0) {
+            batchFirstLsn = lsn;
+        }
+        if (batchLastLsn == null || lsn.compareTo(batchLastLsn) > 0) {
+            batchLastLsn = lsn;
+        }
     }
 
     private WalChange readChange(ChangePosition position) throws IOException {
@@ -370,7 +410,7 @@ public final class WalReader implements Closeable {
                 default -> other.put(field, copyValue());
             }
         }
-        return new WalChange(position, kind, schema, table, names, types, values, oldKeys, malformed, other);
+        return new WalChange(position, kind, schema, table, names, types, values, oldKeys, malformed, other, recordLsn);
     }
 
     /** The elements of the array just opened; null stands for an element that is not a string. */

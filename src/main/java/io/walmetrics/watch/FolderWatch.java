@@ -38,7 +38,7 @@ public final class FolderWatch {
 
     /** What the watch tells its user about. */
     public interface Events {
-        /** A file of which at least one batch was applied. */
+        /** A file of which at least one batch was applied, or not applied as a copy of another input's. */
         void applied(String file, LoadReport report);
 
         /** A file that failed; the batches before the fault are committed. */
@@ -100,7 +100,7 @@ public final class FolderWatch {
         try {
             LoadReport report = loader.load(WalInput.of(name), stoppable);
             dealtWith.put(file, fingerprint);
-            if (report.batchesApplied() > 0) {
+            if (report.batchesApplied() > 0 || report.batchesDuplicate() > 0) {
                 events.applied(name, report);
             }
         } catch (LoadFailedException failed) {
