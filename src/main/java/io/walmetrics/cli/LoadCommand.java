@@ -6,8 +6,8 @@ import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
 import io.walmetrics.load.Loader;
 import io.walmetrics.load.WalInput;
-import io.walmetrics.schema.Database;
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import io.walmetrics.staging.Rejection;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
@@ -45,6 +45,9 @@ final class LoadCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    LockTimeoutOption lockTimeout;
+
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", defaultValue = "data/wal.json",
             description = "WAL file in any of the three shapes, or - for standard input (default: ${DEFAULT-VALUE}).")
     String file;
@@ -81,10 +84,10 @@ final class LoadCommand implements Callable<Integer> {
         int exitCode;
         TerminalProgress progress = null;
         displayName = file;
+        LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         try {
             WalInput input = WalInput.of(file);
-            Jdbi jdbi = Database.open(common.db);
-            SchemaMigrator.migrate(jdbi, common.verbose);
+            Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
             displayName = input.displayName();
             progress = TerminalProgress.onTerminal(err, input.isStdin() ? 0 : Files.size(Path.of(file)));
             report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess, maxRejects).withProgress(progress));
@@ -95,9 +98,9 @@ final class LoadCommand implements Callable<Integer> {
             clear(progress);
             report = failed.partialReport();
             printRejections(err, report);
-            exitCode = Failures.report(failed.getCause(), common.db, common.verbose, err);
+            exitCode = Failures.report(failed.getCause(), common.db, lockWait.atMost(), common.verbose, err);
         } catch (IOException | RuntimeException failed) {
-            return Failures.report(failed, common.db, common.verbose, err);
+            return Failures.report(failed, common.db, lockWait.atMost(), common.verbose, err);
         }
         printSummary(err, report);
         if (json) {
