@@ -10,7 +10,8 @@ import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.Loader;
 import io.walmetrics.load.WalInput;
 import io.walmetrics.schema.Database;
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import io.walmetrics.wal.Json;
 import java.io.BufferedOutputStream;
 import java.io.File;
@@ -123,8 +124,7 @@ public final class Benchmark {
     private double[] steadyState(Path db, int rows) throws IOException, LoadFailedException {
         long filling = System.nanoTime();
         if (!Files.exists(db)) {
-            Jdbi jdbi = Database.open(db);
-            SchemaMigrator.migrate(jdbi, false);
+            Jdbi jdbi = LoaderDatabase.openToWrite(db, false, LockWait.SILENT);
             jdbi.useHandle(handle -> BulkFill.flows(handle, rows));
         }
         double fillSeconds = (System.nanoTime() - filling) / 1e9;

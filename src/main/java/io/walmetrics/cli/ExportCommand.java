@@ -2,8 +2,6 @@ package io.walmetrics.cli;
 
 import io.walmetrics.export.ExportFormat;
 import io.walmetrics.export.MetricExport;
-import io.walmetrics.schema.NotALoaderDatabaseException;
-import io.walmetrics.schema.SchemaMigrator;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -72,10 +70,7 @@ final class ExportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         MetricExport.Report report;
         try {
-            Jdbi jdbi = common.openExisting();
-            // a loader's database made before the outbox gets it; someone else's database is left alone
-            NotALoaderDatabaseException.requireLoaderDatabase(jdbi, common.db.toString());
-            SchemaMigrator.migrate(jdbi, common.verbose);
+            Jdbi jdbi = common.openToRead();
             MetricExport export = new MetricExport(jdbi);
             report = "-".equals(out) ? writeToStandardOutput(export, exportFormat) : writeToFile(export, exportFormat, Path.of(out));
         } catch (IOException | RuntimeException e) {

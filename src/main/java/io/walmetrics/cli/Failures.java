@@ -1,11 +1,13 @@
 package io.walmetrics.cli;
 
 import io.walmetrics.load.NotApplied;
+import io.walmetrics.schema.LockWait;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.time.Duration;
 import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
@@ -16,7 +18,11 @@ final class Failures {
     }
 
     static int report(Throwable error, Path db, boolean verbose, PrintWriter err) {
-        err.println(describe(error, db));
+        return report(error, db, LockWait.DEFAULT_TIMEOUT, verbose, err);
+    }
+
+    static int report(Throwable error, Path db, Duration lockTimeout, boolean verbose, PrintWriter err) {
+        err.println(describe(error, db, lockTimeout));
         if (verbose) {
             error.printStackTrace(err);
         }
@@ -28,13 +34,17 @@ final class Failures {
      * As {@link #report(Throwable, Path, boolean, PrintWriter)} for a load that failed: a database
      * error also says which batches were not applied and that a rerun applies them.
      */
-    static int report(Throwable error, NotApplied notApplied, Path db, boolean verbose, PrintWriter err) {
+    static int report(Throwable error, NotApplied notApplied, Path db, Duration lockTimeout, boolean verbose,
+                      PrintWriter err) {
         SQLException sql = rootSqlException(error);
-        if (sql == null || notApplied == null) {
-            return report(error, db, verbose, err);
+        boolean locked = sql instanceof SQLiteException sqlite
+                && (sqlite.getResultCode().name().startsWith("SQLITE_BUSY") || sqlite.getResultCode().name().startsWith("SQLITE_LOCKED"));
+        if (sql == null || notApplied == null || locked) {
+            // a lock's message already says the batch in hand applied nothing and to run again
+            return report(error, db, lockTimeout, verbose, err);
         }
         boolean full = sql instanceof SQLiteException sqlite && sqlite.getResultCode() == SQLiteErrorCode.SQLITE_FULL;
-        err.println(describe(error, db) + "; " + notApplied.describe() + "; nothing is lost, rerun"
+        err.println(describe(error, db, lockTimeout) + "; " + notApplied.describe() + "; nothing is lost, rerun"
                 + (full ? " when there is room" : " to apply them"));
         if (verbose) {
             error.printStackTrace(err);
@@ -44,6 +54,11 @@ final class Failures {
     }
 
     static String describe(Throwable error, Path db) {
+        return describe(error, db, LockWait.DEFAULT_TIMEOUT);
+    }
+
+    /** @param lockTimeout how long the command waited for another connection's lock before SQLite said busy */
+    static String describe(Throwable error, Path db, Duration lockTimeout) {
         if (error instanceof NoSuchFileException missing) {
             return missing.getFile() + ": no such file";
         }
@@ -52,17 +67,18 @@ final class Failures {
         }
         SQLException sql = rootSqlException(error);
         if (sql != null) {
-            return (db != null ? db + ": " : "") + describe(sql);
+            return (db != null ? db + ": " : "") + describe(sql, lockTimeout);
         }
         String message = error.getMessage();
         return message != null ? message : error.getClass().getSimpleName();
     }
 
-    private static String describe(SQLException sql) {
+    private static String describe(SQLException sql, Duration lockTimeout) {
         if (sql instanceof SQLiteException sqlite) {
             SQLiteErrorCode code = sqlite.getResultCode();
             if (code == SQLiteErrorCode.SQLITE_BUSY || code == SQLiteErrorCode.SQLITE_LOCKED) {
-                return "the database stayed locked by another loader for longer than the busy timeout";
+                return "the database's write lock stayed held by another connection for " + seconds(lockTimeout)
+                        + " s (--lock-timeout); nothing of the batch in hand was applied, run the same command again";
             }
             if (code.name().startsWith("SQLITE_BUSY") || code.name().startsWith("SQLITE_LOCKED")) {
                 return "another process wrote to the database at the same moment; nothing of the batch in hand was"
@@ -85,6 +101,12 @@ final class Failures {
             }
         }
         return "database error: " + sql.getMessage();
+    }
+
+    /** 60, 2.5: a duration as seconds, without a fraction when it has none. */
+    static String seconds(Duration duration) {
+        double seconds = duration.toMillis() / 1000.0;
+        return seconds == Math.rint(seconds) ? String.valueOf((long) seconds) : String.valueOf(seconds);
     }
 
     private static SQLException rootSqlException(Throwable error) {

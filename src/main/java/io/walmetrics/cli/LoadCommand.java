@@ -6,8 +6,8 @@ import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
 import io.walmetrics.load.Loader;
 import io.walmetrics.load.WalInput;
-import io.walmetrics.schema.Database;
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import io.walmetrics.staging.Rejection;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
@@ -36,7 +36,11 @@ import picocli.CommandLine.Parameters;
             "  java -jar target/wal-metrics-loader.jar load --db metrics.db data/wal.json",
             "  pg_recvlogical ... -o format-version=1 -f - | java -jar target/wal-metrics-loader.jar load --batch-size 20 -",
             "",
-            "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes."})
+            "SIGTERM or Ctrl-C stops it after the batch in hand, which is committed, and it says where; the same"
+                + " command again continues from there.",
+            "",
+            "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes;"
+                + " 143 stopped by SIGTERM, 130 by Ctrl-C (SIGINT)."})
 final class LoadCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -44,6 +48,9 @@ final class LoadCommand implements Callable<Integer> {
 
     @Mixin
     CommonOptions common;
+
+    @Mixin
+    LockTimeoutOption lockTimeout;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", defaultValue = "data/wal.json",
             description = "WAL file in any of the three shapes, or - for standard input (default: ${DEFAULT-VALUE}).")
@@ -66,7 +73,10 @@ final class LoadCommand implements Callable<Integer> {
     Integer maxRejects;
 
     /** What messages call the input: its path, or <stdin>. */
-    private String displayName;
+    private volatile String displayName;
+
+    /** Batches read and applied or skipped so far: where a stop leaves the input. */
+    private volatile int batchesDone;
 
     @Override
     public Integer call() {
@@ -77,17 +87,38 @@ final class LoadCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-rejects cannot be negative");
         }
         PrintWriter err = spec.commandLine().getErr();
+        LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
+        displayName = file;
+        try (StopOnSignal stop = StopOnSignal.install(() -> printStopped(err))) {
+            int exitCode = load(err, lockWait, stop);
+            err.flush();
+            System.out.flush();
+            return exitCode;
+        }
+    }
+
+    private int load(PrintWriter err, LockWait lockWait, StopOnSignal stop) {
         LoadReport report;
         int exitCode;
         TerminalProgress progress = null;
-        displayName = file;
         try {
             WalInput input = WalInput.of(file);
-            Jdbi jdbi = Database.open(common.db);
-            SchemaMigrator.migrate(jdbi, common.verbose);
+            if (input.isStdin()) {
+                input = new WalInput(input.displayName(), input.ledgerName(), stop.watching(input.stream()));
+            }
+            Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
             displayName = input.displayName();
             progress = TerminalProgress.onTerminal(err, input.isStdin() ? 0 : Files.size(Path.of(file)));
-            report = new Loader(jdbi).load(input, new LoadOptions(batchSize, reprocess, maxRejects).withProgress(progress));
+            TerminalProgress shown = progress;
+            LoadOptions options = new LoadOptions(batchSize, reprocess, maxRejects)
+                    .withStopRequested(stop::requested)
+                    .withProgress((batches, changes, bytesRead) -> {
+                        batchesDone = batches;
+                        if (shown != null) {
+                            shown.progress(batches, changes, bytesRead);
+                        }
+                    });
+            report = new Loader(jdbi).load(input, options);
             clear(progress);
             printRejections(err, report);
             exitCode = report.hasRejections() ? ExitCode.REJECTED : ExitCode.OK;
@@ -95,15 +126,30 @@ final class LoadCommand implements Callable<Integer> {
             clear(progress);
             report = failed.partialReport();
             printRejections(err, report);
-            exitCode = Failures.report(failed.getCause(), failed.notApplied(), common.db, common.verbose, err);
+            exitCode = Failures.report(failed.getCause(), failed.notApplied(), common.db, lockWait.atMost(),
+                    common.verbose, err);
         } catch (IOException | RuntimeException failed) {
-            return Failures.report(failed, common.db, common.verbose, err);
+            return Failures.report(failed, common.db, lockWait.atMost(), common.verbose, err);
         }
         printSummary(err, report);
+        stop.announce(() -> printStopped(err));
         if (json) {
             printJson(report);
         }
         return exitCode;
+    }
+
+    /** After SIGTERM or Ctrl-C: where the load stopped, and that running it again goes on from there. */
+    private void printStopped(PrintWriter err) {
+        int batch = batchesDone;
+        String again = WalInput.STDIN.equals(file) ? "the same stream piped again" : "the same command again";
+        if (batch == 0) {
+            err.printf(Locale.ROOT, "%s: stopped by a signal before its first batch; nothing was applied%n", displayName);
+        } else {
+            err.printf(Locale.ROOT, "%s: stopped by a signal after batch %,d, which is committed with every batch before it;"
+                    + " %s continues at batch %,d%n", displayName, batch, again, batch + 1);
+        }
+        err.flush();
     }
 
     private static void clear(TerminalProgress progress) {

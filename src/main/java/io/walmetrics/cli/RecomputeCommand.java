@@ -1,6 +1,8 @@
 package io.walmetrics.cli;
 
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.DatabaseSnapshot;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.transform.MetricsTransform;
 import io.walmetrics.transform.Recomputation;
@@ -28,12 +30,7 @@ abstract class RecomputeCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            Jdbi jdbi = common.openExisting();
-            SchemaMigrator.migrate(jdbi, common.verbose);
-            Recomputation.Result result;
-            try (Handle handle = jdbi.open(); MetricsTransform transform = new MetricsTransform(handle)) {
-                result = Recomputation.run(handle, SourceCatalog.load(handle), transform, keep());
-            }
+            Recomputation.Result result = keep() ? rebuild() : verify();
             err.printf(Locale.ROOT, "%s: %s from %,d staged changes%n", common.db,
                     keep() ? "rebuilt current state and metrics" : "recomputed current state and metrics",
                     result.replayedChanges());
@@ -58,15 +55,34 @@ abstract class RecomputeCommand implements Callable<Integer> {
         }
     }
 
+    /** Replays on a private copy of the database, so that the database itself is only read. */
+    private Recomputation.Result verify() throws java.io.IOException {
+        Jdbi readOnly = common.openToRead();
+        try (DatabaseSnapshot snapshot = DatabaseSnapshot.of(readOnly)) {
+            return recompute(snapshot.jdbi(), false);
+        }
+    }
+
+    private Recomputation.Result rebuild() throws java.io.IOException {
+        LockWait lockWait = LockWait.SILENT;
+        return recompute(LoaderDatabase.openExistingToWrite(common.db, common.verbose, lockWait), true);
+    }
+
+    private static Recomputation.Result recompute(Jdbi jdbi, boolean keep) {
+        try (Handle handle = jdbi.open(); MetricsTransform transform = new MetricsTransform(handle)) {
+            return Recomputation.run(handle, SourceCatalog.load(handle), transform, keep);
+        }
+    }
+
     @Command(name = "verify",
             mixinStandardHelpOptions = true,
             versionProvider = VersionProvider.class,
             description = {
                 "Recomputes current state and metrics from the staging tables, from scratch, and compares them "
-                    + "with the ones the loader maintained. Changes nothing.",
+                    + "with the ones the loader maintained. Changes nothing: the database is opened read-only.",
                 "",
                 "Every staged change is replayed in order through the fold triggers and every metric is re-derived, "
-                    + "inside one transaction that is then rolled back."},
+                    + "on a copy of the database in the temporary folder (as large as the database), deleted afterwards."},
             footer = {"",
                 "Example:",
                 "  java -jar target/wal-metrics-loader.jar verify --db metrics.db",

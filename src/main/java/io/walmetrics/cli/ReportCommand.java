@@ -3,7 +3,6 @@ package io.walmetrics.cli;
 import io.walmetrics.report.Dashboard;
 import io.walmetrics.report.HtmlReport;
 import io.walmetrics.report.TextReport;
-import io.walmetrics.schema.SchemaMigrator;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -46,8 +45,7 @@ final class ReportCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         PrintWriter out = spec.commandLine().getOut();
         try {
-            Jdbi jdbi = common.openExisting();
-            SchemaMigrator.migrate(jdbi, common.verbose);
+            Jdbi jdbi = common.openToRead();
             Dashboard dashboard;
             try (Handle handle = jdbi.open()) {
                 dashboard = Dashboard.read(handle, common.db.toString());

@@ -1,13 +1,15 @@
 package io.walmetrics.cli;
 
 import io.walmetrics.load.WalInput;
-import io.walmetrics.schema.Database;
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.schema.WalSchemaReport;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Handle;
@@ -42,16 +44,43 @@ final class SchemaCommand implements Callable<Integer> {
             description = "WAL file, or - for standard input (default: ${DEFAULT-VALUE}).")
     String file;
 
+    /**
+     * What the WAL is compared with: the database, read-only; or, when there is no database yet,
+     * the schema the jar's migrations make, in a scratch database of the temporary folder.
+     */
+    private record DeclaredSchema(Jdbi jdbi, Path scratchDir) implements AutoCloseable {
+
+        static DeclaredSchema of(Path db, boolean verbose) throws IOException {
+            if (Files.exists(db)) {
+                return new DeclaredSchema(LoaderDatabase.openToRead(db), null);
+            }
+            Path dir = Files.createTempDirectory("wal-metrics-schema-");
+            return new DeclaredSchema(LoaderDatabase.openToWrite(dir.resolve("declared.db"), verbose, LockWait.SILENT), dir);
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (scratchDir != null) {
+                try (var files = Files.list(scratchDir)) {
+                    for (Path each : files.toList()) {
+                        Files.deleteIfExists(each);
+                    }
+                }
+                Files.deleteIfExists(scratchDir);
+            }
+        }
+    }
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
             WalInput input = WalInput.of(file);
-            Jdbi jdbi = Database.open(common.db);
-            SchemaMigrator.migrate(jdbi, common.verbose);
             WalSchemaReport report;
             int nextMigration;
-            try (Handle handle = jdbi.open(); WalReader reader = new WalReader(input.stream(), input.displayName(), null)) {
+            try (DeclaredSchema declared = DeclaredSchema.of(common.db, common.verbose);
+                 Handle handle = declared.jdbi().open();
+                 WalReader reader = new WalReader(input.stream(), input.displayName(), null)) {
                 report = WalSchemaReport.scan(reader, SourceCatalog.load(handle));
                 nextMigration = handle.createQuery("""
                                 select coalesce(max(cast(substr(filename, length('migrations/') + 1, 3) as integer)), 0) + 1

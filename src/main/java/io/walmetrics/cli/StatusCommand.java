@@ -1,7 +1,6 @@
 package io.walmetrics.cli;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.walmetrics.schema.NotALoaderDatabaseException;
 import io.walmetrics.status.DatabaseStatus;
 import io.walmetrics.status.StatusReader;
 import io.walmetrics.wal.Json;
@@ -46,8 +45,7 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DatabaseStatus status;
         try {
-            Jdbi jdbi = common.openExisting();
-            NotALoaderDatabaseException.requireLoaderDatabase(jdbi, common.db.toString());
+            Jdbi jdbi = common.openToRead();
             status = StatusReader.read(jdbi);
         } catch (IOException | RuntimeException e) {
             return Failures.report(e, common.db, common.verbose, err);

@@ -2,8 +2,8 @@ package io.walmetrics.cli;
 
 import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
-import io.walmetrics.schema.Database;
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import io.walmetrics.watch.FolderWatch;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -44,6 +44,9 @@ final class WatchCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    LockTimeoutOption lockTimeout;
+
     @Parameters(index = "0", paramLabel = "DIR", description = "Folder the WAL files appear in.")
     Path folder;
 
@@ -71,6 +74,7 @@ final class WatchCommand implements Callable<Integer> {
         if (maxRejects != null && maxRejects < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--max-rejects cannot be negative");
         }
+        LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         PrintWriter err = spec.commandLine().getErr();
         if (!Files.isDirectory(folder)) {
             err.println(folder + ": no such folder");
@@ -89,8 +93,7 @@ final class WatchCommand implements Callable<Integer> {
         }, "watch-stopper");
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
-            Jdbi jdbi = Database.open(common.db);
-            SchemaMigrator.migrate(jdbi, common.verbose);
+            Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
             err.printf(Locale.ROOT, "watching %s -> %s every %s s; Ctrl-C stops%n", folder, common.db, seconds(intervalSeconds));
             err.flush();
             new FolderWatch(jdbi, folder, new LoadOptions(batchSize, false, maxRejects), interval, new Printer(err)).run(stop);
@@ -100,7 +103,7 @@ final class WatchCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
             return ExitCode.FAILED;
         } catch (IOException | RuntimeException failed) {
-            return Failures.report(failed, common.db, common.verbose, err);
+            return Failures.report(failed, common.db, lockWait.atMost(), common.verbose, err);
         } finally {
             err.flush();
             try {

@@ -97,7 +97,7 @@ public final class SchemaMigrator {
         });
     }
 
-    private static String recordedFingerprint(Jdbi jdbi) {
+    static String recordedFingerprint(Jdbi jdbi) {
         return jdbi.withHandle(handle -> {
             boolean recorded = handle.createQuery(
                             "select exists (select 1 from sqlite_schema where type = 'table' and name = 'schema_fingerprint')")

@@ -3,6 +3,7 @@ package io.walmetrics.staging;
 import io.walmetrics.schema.ColumnKind;
 import io.walmetrics.wal.Json;
 import io.walmetrics.wal.WalValue;
+import java.util.Locale;
 
 /** Turns a wal2json value into what its staging column stores (SPEC 2.4), or says why it can't. */
 final class ValueConverter {
@@ -16,6 +17,14 @@ final class ValueConverter {
     static Object convert(WalValue value, ColumnKind kind) throws NotLandableException {
         if (value.isNull()) {
             return null;
+        }
+        if (value.type() == WalValue.Type.STRING) {
+            int at = Json.loneSurrogateAt(value.text());
+            if (at >= 0) {
+                // JSON may escape half of a UTF-16 pair; UTF-8 (and so SQLite) has no way to store it
+                throw unfit(value, String.format(Locale.ROOT, "is not valid UTF-8 text: character %,d is a lone UTF-16"
+                        + " surrogate (\\u%04x)", at + 1, (int) value.text().charAt(at)));
+            }
         }
         return switch (kind) {
             case INTEGER -> {
@@ -49,8 +58,9 @@ final class ValueConverter {
                 if (value.type() != WalValue.Type.STRING) {
                     throw unfit(value, "is not a string holding JSON");
                 }
-                if (!Json.isValid(value.text())) {
-                    throw unfit(value, "is not valid JSON");
+                String problem = Json.problemAsSqliteJson(value.text());
+                if (problem != null) {
+                    throw unfit(value, problem);
                 }
                 yield value.text();
             }

@@ -3,7 +3,9 @@ package io.walmetrics.wal;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -26,6 +28,14 @@ public final class Json {
                     .build())
             .build();
 
+    /**
+     * For reading WAL: as {@link #FACTORY}, and a field name twice in one object is malformed input
+     * (PostgreSQL never writes one; applying either copy would be a guess).
+     */
+    static final JsonFactory WAL_RECORDS = FACTORY.rebuild()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .build();
+
     private Json() {
     }
 
@@ -33,17 +43,90 @@ public final class Json {
         return write(generator -> generator.writeString(text));
     }
 
-    /** True when {@code text} is exactly one JSON value, as SQLite's {@code json_valid} demands. */
-    public static boolean isValid(String text) {
-        try (JsonParser parser = FACTORY.createParser(text)) {
+    /** How deep SQLite's JSON functions (and so its {@code json_valid} checks) let arrays and objects nest. */
+    public static final int SQLITE_MAX_DEPTH = 1_000;
+
+    /** For checking values: no depth limit of Jackson's own, so that the depth can be measured and named. */
+    private static final JsonFactory VALUE_CHECKER = JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(MAX_STRING_LENGTH)
+                    .maxNumberLength(MAX_NUMBER_LENGTH)
+                    .maxNestingDepth(Integer.MAX_VALUE)
+                    .build())
+            .build();
+
+    /**
+     * Why SQLite would not take {@code text} as JSON, or null when it would: it must be exactly one
+     * JSON value, nested at most {@link #SQLITE_MAX_DEPTH} deep.
+     */
+    public static String problemAsSqliteJson(String text) {
+        try (JsonParser parser = VALUE_CHECKER.createParser(text)) {
             if (parser.nextToken() == null) {
-                return false;
+                return "is not valid JSON";
             }
-            parser.skipChildren();
-            return parser.nextToken() == null;
+            int depth = 0;
+            int deepest = 0;
+            JsonToken token = parser.currentToken();
+            do {
+                if (token.isStructStart()) {
+                    deepest = Math.max(deepest, ++depth);
+                } else if (token.isStructEnd()) {
+                    depth--;
+                }
+            } while (depth > 0 && (token = parser.nextToken()) != null);
+            if (parser.nextToken() != null) {
+                return "is not valid JSON";
+            }
+            if (deepest > SQLITE_MAX_DEPTH) {
+                return String.format(java.util.Locale.ROOT, "is valid JSON nested %,d levels deep, deeper than the %,d levels"
+                        + " SQLite's JSON functions accept", deepest, SQLITE_MAX_DEPTH);
+            }
+            return null;
         } catch (IOException notJson) {
-            return false;
+            return "is not valid JSON";
         }
+    }
+
+    /** True when {@code text} is exactly one JSON value SQLite's {@code json_valid} accepts. */
+    public static boolean isValid(String text) {
+        return problemAsSqliteJson(text) == null;
+    }
+
+    /** The first lone UTF-16 surrogate of {@code text} (one that no UTF-8 text can hold), or -1. */
+    public static int loneSurrogateAt(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * JSON text written by a generator with every lone surrogate as its backslash-u escape:
+     * written raw, UTF-8 cannot hold it and SQLite would store a replacement character instead.
+     * (Outside strings JSON text is ASCII, so a lone surrogate is always inside a string.)
+     */
+    public static String escapeLoneSurrogates(String json) {
+        int at = loneSurrogateAt(json);
+        if (at < 0) {
+            return json;
+        }
+        StringBuilder escaped = new StringBuilder(json.length() + 16);
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < json.length() && Character.isLowSurrogate(json.charAt(i + 1))) {
+                escaped.append(c).append(json.charAt(++i));
+            } else if (Character.isSurrogate(c)) {
+                escaped.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                escaped.append(c);
+            }
+        }
+        return escaped.toString();
     }
 
     /** A JSON object of the given names to already-written JSON values, in the given order. */
@@ -134,6 +217,6 @@ public final class Json {
         } catch (IOException impossible) {
             throw new UncheckedIOException(impossible);
         }
-        return out.toString();
+        return escapeLoneSurrogates(out.toString());
     }
 }

@@ -16,6 +16,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reads wal2json format-version 1 records as a stream of batches, one token at a time, so that
@@ -40,6 +42,9 @@ public final class WalReader implements Closeable {
         /** Top-level record values, {@code limit} at a time. */
         TOP_LEVEL_RECORDS
     }
+
+    /** Jackson's report of a field name twice in one object. */
+    private static final Pattern DUPLICATE_FIELD = Pattern.compile("Duplicate Object property \"([^\"]*)\"|Duplicate field '([^']*)'");
 
     private final JsonParser parser;
     private final String inputName;
@@ -79,7 +84,7 @@ public final class WalReader implements Closeable {
         if (batchSize != null && batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1");
         }
-        this.parser = Json.FACTORY.createParser(in);
+        this.parser = Json.WAL_RECORDS.createParser(in);
         this.inputName = inputName;
         this.batchSize = batchSize;
         try {
@@ -400,7 +405,7 @@ public final class WalReader implements Closeable {
                         }
                         if (oldKeys == null) {
                             malformed = firstOf(malformed, "oldkeys does not hold keynames, keytypes and keyvalues arrays");
-                            other.put(field, raw.toString());
+                            other.put(field, Json.escapeLoneSurrogates(raw.toString()));
                         }
                     } else {
                         malformed = firstOf(malformed, "oldkeys is not an object");
@@ -593,7 +598,7 @@ public final class WalReader implements Closeable {
                 }
             }
         }
-        return out.toString();
+        return Json.escapeLoneSurrogates(out.toString());
     }
 
     private void expect(JsonToken actual, JsonToken expected, String what) throws WalFormatException {
@@ -641,6 +646,12 @@ public final class WalReader implements Closeable {
             return "the input ends in the middle of a JSON value (truncated?)";
         }
         String reason = jacksonMessage.lines().findFirst().orElse(jacksonMessage);
+        Matcher duplicate = DUPLICATE_FIELD.matcher(reason);
+        if (duplicate.lookingAt()) {
+            String field = duplicate.group(1) != null ? duplicate.group(1) : duplicate.group(2);
+            return "the field \"" + field + "\" appears twice in one object (PostgreSQL never writes that;"
+                    + " neither copy is applied)";
+        }
         for (String noise : List.of(" (start marker at", " at [Source")) {
             int at = reason.indexOf(noise);
             if (at > 0) {

@@ -175,7 +175,8 @@ class StatusAndExportCommandTest {
         LoaderProcess export = run("export", "--since", "0", "--db", "other.db");
 
         assertEquals(ExitCode.FAILED, status.exitCode(), status.describe());
-        assertEquals(List.of("other.db: not a database of this loader (it has no batch_ledger table)"), status.stderrLines());
+        assertEquals(List.of("other.db: not a wal-metrics-loader database (it holds table notes); refusing to touch it"),
+                status.stderrLines());
         assertEquals(ExitCode.FAILED, export.exitCode(), export.describe());
         assertEquals(status.stderrLines(), export.stderrLines());
         assertEquals(List.of(List.of("notes")), new SqliteFile(other).rows("select name from sqlite_schema"), "not migrated");

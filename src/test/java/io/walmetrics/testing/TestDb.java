@@ -5,8 +5,8 @@ import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
 import io.walmetrics.load.Loader;
 import io.walmetrics.load.WalInput;
-import io.walmetrics.schema.Database;
-import io.walmetrics.schema.SchemaMigrator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +26,8 @@ public final class TestDb {
     public TestDb(Path dir) {
         this.dir = dir;
         this.file = dir.resolve("metrics.db");
-        this.jdbi = Database.open(file);
-        SchemaMigrator.migrate(jdbi, false);
+        // as load makes it: marked as the loader's, migrated
+        this.jdbi = LoaderDatabase.openToWrite(file, false, LockWait.SILENT);
     }
 
     public Path file() {
