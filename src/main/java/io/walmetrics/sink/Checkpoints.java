@@ -2,6 +2,7 @@ package io.walmetrics.sink;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /** The table sink_checkpoints (migrations/013): per target, the last batch it acknowledged entirely. */
@@ -27,9 +28,14 @@ public final class Checkpoints {
                 .orElse(0L));
     }
 
-    /** Moves the checkpoint forward to {@code batch}; never back (a second sink may be further). */
+    /**
+     * Moves the checkpoint forward to {@code batch}; never back (a second sink may be further). Called while the
+     * sink reads the feed in a read transaction: on a connection of its own ({@link Jdbi#open()}; useHandle would
+     * reuse the reading handle of this thread), so it commits at once instead of upgrading a stale snapshot.
+     */
     public void advance(SinkTarget target, long batch) {
-        jdbi.useHandle(handle -> handle.createUpdate("""
+        try (Handle handle = jdbi.open()) {
+            handle.createUpdate("""
                         insert into sink_checkpoints (target_url, index_name, batch_id, acknowledged_at)
                         values (:target_url, :index_name, :batch_id, :acknowledged_at)
                         on conflict (target_url, index_name) do update
@@ -39,7 +45,8 @@ public final class Checkpoints {
                 .bind("target_url", target.url())
                 .bind("index_name", target.index())
                 .bind("batch_id", batch)
-                .bind("acknowledged_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
-                .execute());
+                    .bind("acknowledged_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString())
+                    .execute();
+        }
     }
 }

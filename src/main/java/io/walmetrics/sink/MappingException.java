@@ -7,7 +7,9 @@ public final class MappingException extends RuntimeException {
     private final String field;
 
     MappingException(String documentId, long batch, String field, String type, String reason) {
-        super("document " + documentId + " (batch " + batch + "): field " + field + ": " + type + ": " + reason);
+        // one line, whatever the node's reason holds
+        super(("document " + documentId + " (batch " + batch + "): field " + field + ": " + type + ": " + reason)
+                .replaceAll("\\s*\\R\\s*", " "));
         this.documentId = documentId;
         this.field = field;
     }

@@ -202,6 +202,9 @@ public final class SearchNode implements AutoCloseable {
     @SuppressWarnings("unchecked")
     public Map<String, Document> documents(String index) {
         Response refresh = send("POST", "/" + index + "/_refresh", null);
+        if (refresh.status() == 404) {
+            return new java.util.TreeMap<>();
+        }
         if (refresh.status() != 200) {
             throw new IllegalStateException("refresh " + index + ": " + refresh);
         }
