@@ -167,4 +167,32 @@ class SinkCommandTest {
         assertIndexEqualsMetrics(node, index, db, "seed " + seed + " after two sinks at once and one more");
         assertEquals(lastBatch(db), checkpoint(db, node, index), "seed " + seed);
     }
+
+    @Test
+    void when_the_sink_runs_on_an_interval_then_it_follows_new_batches_and_sigterm_stops_it_with_exit_0() throws Exception {
+        long seed = System.nanoTime();
+        RandomWal.Stream stream = RandomWal.generate(seed, 20);
+        TestDb db = new TestDb(dir);
+        db.load(stream.walFile(0, 10));
+        LoaderProcess sink = sink("--interval", "0.2");
+        awaitCheckpoint(db, lastBatch(db), sink);
+        assertIndexEqualsMetrics(node, index, db, "seed " + seed + ", first rounds");
+
+        db.load(stream.walFile(10, 20));
+        awaitCheckpoint(db, lastBatch(db), sink);
+        assertIndexEqualsMetrics(node, index, db, "seed " + seed + ", after new batches");
+
+        assertEquals(0, sink.terminate(TIMEOUT), sink.describe());
+        List<String> lines = sink.stderrLines();
+        assertEquals("sinking metrics.db -> " + node.url() + "/" + index + " every 0.2 s; Ctrl-C stops", lines.get(0), sink.describe());
+        assertEquals("stopped", lines.get(lines.size() - 1), sink.describe());
+    }
+
+    private void awaitCheckpoint(TestDb db, long batch, LoaderProcess sink) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (checkpoint(db, node, index) < batch) {
+            assertTrue(sink.isAlive() && System.nanoTime() < deadline, "the sink reached batch " + batch + ": " + sink.describe());
+            Thread.sleep(50);
+        }
+    }
 }
