@@ -41,9 +41,10 @@ public final class Benchmark {
      * @param backfillFlows  generated flows for each backfill file (about 6.5 changes a flow)
      * @param steadyRows     metric rows already in the database, one steady-state run each
      * @param steadyBatches  24-record batches measured per run, after as many to warm up
+     * @param sinkUrl        a search node to measure {@code sink} into with the first backfill's metrics, or null
      */
     public record Options(Path workDir, List<Integer> backfillFlows, List<Integer> steadyRows, int steadyBatches,
-                          int coldRuns) {
+                          int coldRuns, String sinkUrl) {
     }
 
     private static final int WARM_UP_BATCHES = 30;
@@ -63,6 +64,9 @@ public final class Benchmark {
         out.flush();
         for (int flows : options.backfillFlows()) {
             backfill(flows);
+        }
+        if (options.sinkUrl() != null && !options.backfillFlows().isEmpty()) {
+            sink(options.backfillFlows().get(0));
         }
         Path coldDb = null;
         List<double[]> steady = new ArrayList<>();
@@ -117,6 +121,34 @@ public final class Benchmark {
             }
             out.flush();
         }
+    }
+
+    // ---- sink: the backfill's metrics into a fresh index of a real node, in a process of its own
+
+    private void sink(int flows) throws IOException, InterruptedException {
+        Path db = options.workDir().resolve("backfill-" + flows + ".db");
+        String index = "walmetrics-bench-" + flows + "-" + System.currentTimeMillis();
+        long started = System.nanoTime();
+        ProcessResult result = runLoader(List.of("sink", "--json", "--url", options.sinkUrl(), "--index", index, "--db", db.toString()));
+        double wall = (System.nanoTime() - started) / 1e9;
+        Map<String, Double> summary = parseFlatJson(result.stdout());
+        double documents = summary.getOrDefault("index_actions", 0.0) + summary.getOrDefault("delete_actions", 0.0);
+        double seconds = summary.getOrDefault("seconds", 0.0);
+        out.printf(Locale.ROOT, "sink %,d flows' metrics (%,.0f documents) into %s: %.1f s wall, %.1f s in the round,"
+                        + " %,.0f documents/s (measured; no target in the spec)%n",
+                flows, documents, options.sinkUrl(), wall, seconds, seconds > 0 ? documents / seconds : 0.0);
+        if (result.exitCode() != 0) {
+            out.println("  the sink failed: " + result.stderr().strip());
+        }
+        // the index was made for this measurement only
+        try {
+            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create(options.sinkUrl().replaceAll("/+$", "") + "/" + index)).DELETE().build(),
+                    java.net.http.HttpResponse.BodyHandlers.discarding());
+        } catch (IOException e) {
+            out.println("  could not delete index " + index + ": " + e.getMessage());
+        }
+        out.flush();
     }
 
     // ---- steady state: one batch at a time on a database already holding many metrics

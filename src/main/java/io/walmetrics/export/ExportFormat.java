@@ -1,6 +1,7 @@
 package io.walmetrics.export;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.walmetrics.feed.MetricDocument;
 import java.io.IOException;
 
 /** How an export writes its actions: one JSON object a line, or the lines of Elasticsearch's bulk API. */

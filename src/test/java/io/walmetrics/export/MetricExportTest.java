@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.walmetrics.testing.Change;
 import io.walmetrics.testing.JsonValues;
+import io.walmetrics.testing.MetricDocuments;
 import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalFile;
 import io.walmetrics.wal.Json;
@@ -25,7 +26,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -130,8 +130,8 @@ class MetricExportTest {
         Map<?, ?> doc = (Map<?, ?>) export(db, since, ExportFormat.NDJSON).actions().get(0).get("doc");
         assertEquals(7L, doc.get("amount"));
         assertEquals(since + 2, doc.get("updated_in_batch"));
-        assertEquals(List.of(Map.of("id", "e3", "deleted_in_batch", deletedIn)), normalized(db.rows(
-                "select id, deleted_in_batch from metric_deletions")), "the outbox remembers the deletion");
+        assertEquals(List.of(Map.of("id", "e3", "deleted_in_batch", (int) deletedIn)), db.rows(
+                "select id, deleted_in_batch from metric_deletions"), "the outbox remembers the deletion");
 
         db.load(new WalFile().record(Change.delete(EVENT, "e3")));
         assertEquals(List.of("delete e3"), export(db, since, ExportFormat.NDJSON).opsAndIds(), "deleted again: a delete");
@@ -232,24 +232,11 @@ class MetricExportTest {
     }
 
     private static Map<String, Map<String, Object>> metricRows(TestDb db) {
-        Map<String, Map<String, Object>> rows = new TreeMap<>();
-        for (Map<String, Object> row : normalized(db.rows("select * from metrics"))) {
-            rows.put((String) row.get("id"), row);
-        }
-        return rows;
+        return MetricDocuments.of(db);
     }
 
     private static Map<String, Object> metricRow(TestDb db, String id) {
         return metricRows(db).get(id);
-    }
-
-    /** Integers as Long, as JSON reads them back. */
-    private static List<Map<String, Object>> normalized(List<Map<String, Object>> rows) {
-        return rows.stream().map(row -> {
-            Map<String, Object> copy = new LinkedHashMap<>();
-            row.forEach((column, value) -> copy.put(column, value instanceof Integer number ? Long.valueOf(number) : value));
-            return copy;
-        }).toList();
     }
 
     @SuppressWarnings("unchecked")

@@ -1,0 +1,255 @@
+package io.walmetrics.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.walmetrics.schema.LoaderDatabase;
+import io.walmetrics.schema.LockWait;
+import io.walmetrics.sink.Backoff;
+import io.walmetrics.sink.IndexSink;
+import io.walmetrics.sink.SearchClient;
+import io.walmetrics.sink.SinkCredentials;
+import io.walmetrics.sink.SinkTarget;
+import io.walmetrics.wal.Json;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.jdbi.v3.core.Jdbi;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "sink",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "Keeps an OpenSearch / Elasticsearch index equal to the metrics table: sends every metric change and deletion "
+                + "after the last batch the index acknowledged, through _bulk, and exits once it has acknowledged everything.",
+            "",
+            "_id is the metric id and the external version the batch that last changed the row (of a delete: the batch "
+                + "that deleted it), so a replay or a second sink never puts an older state over a newer one. The table "
+                + "sink_checkpoints records per URL and index the last batch acknowledged entirely. A node that is down or "
+                + "overloaded (429, 5xx) is retried with a bounded backoff, one line on standard error per retry round; a "
+                + "mapping error stops with one line naming the document and the field. A missing index is created from "
+                + "search/metrics-index.json.",
+            "",
+            "Credentials come from the environment (WALMETRICS_SINK_API_KEY, or WALMETRICS_SINK_USER and "
+                + "WALMETRICS_SINK_PASSWORD) or --credentials-file, never from the command line.",
+            "",
+            "With --interval it runs until stopped, a round every SECONDS; SIGTERM or Ctrl-C stops after the round in hand."},
+        footer = {"",
+            "Example:",
+            "  java -jar target/wal-metrics-loader.jar sink --url http://127.0.0.1:9200 --index metrics",
+            "  WALMETRICS_SINK_API_KEY=... java -jar target/wal-metrics-loader.jar sink --url https://search.internal:9200 --index metrics --ca-file ca.pem --interval 10",
+            "",
+            "Exit codes: 0 the index acknowledged everything (or stopped), 1 fatal error (a mapping error, refused credentials,"
+                + " a checkpoint the database cannot answer), 2 usage error."})
+final class SinkCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--url", paramLabel = "URL", required = true,
+            description = "The node: http://HOST:PORT or https://HOST:PORT.")
+    String url;
+
+    @Option(names = "--index", paramLabel = "NAME", required = true, description = "The index to keep equal to metrics.")
+    String index;
+
+    @Option(names = "--json", description = "Also print one JSON object per round on standard output.")
+    boolean json;
+
+    @Option(names = "--interval", paramLabel = "SECONDS",
+            description = "Run until stopped, a round every SECONDS (fractions allowed), beside watch; default: one round.")
+    Double intervalSeconds;
+
+    @Option(names = "--bulk-actions", paramLabel = "N", defaultValue = "1000",
+            description = "At most N actions in one _bulk request (default: ${DEFAULT-VALUE}).")
+    int bulkActions;
+
+    @Option(names = "--bulk-bytes", paramLabel = "BYTES", defaultValue = "5242880",
+            description = "At most BYTES in one _bulk request, unless one action alone is bigger (default: ${DEFAULT-VALUE}).")
+    long bulkBytes;
+
+    @Option(names = "--credentials-file", paramLabel = "FILE",
+            description = "A properties file with api_key=…, or user=… and password=…, instead of the environment.")
+    Path credentialsFile;
+
+    @Option(names = "--ca-file", paramLabel = "PEM",
+            description = "Trust the node's HTTPS certificate when this CA (PEM) signed it.")
+    Path caFile;
+
+    @Override
+    public Integer call() {
+        if (bulkActions < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bulk-actions must be at least 1");
+        }
+        if (bulkBytes < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bulk-bytes must be at least 1");
+        }
+        if (intervalSeconds != null && (!(intervalSeconds > 0) || intervalSeconds > 86_400)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be more than 0 and at most 86400 seconds");
+        }
+        SinkTarget target;
+        try {
+            target = SinkTarget.of(url, index);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        CountDownLatch stop = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread stopper = null;
+        if (intervalSeconds != null) {
+            // as watch: SIGTERM and Ctrl-C ask the loop to stop after the round in hand, then end with 0
+            stopper = new Thread(() -> {
+                stop.countDown();
+                awaitUninterruptibly(finished);
+                Runtime.getRuntime().halt(ExitCode.OK);
+            }, "sink-stopper");
+            Runtime.getRuntime().addShutdownHook(stopper);
+        }
+        try {
+            if (caFile != null && !Files.isRegularFile(caFile)) {
+                throw new NoSuchFileException(caFile.toString());
+            }
+            if (credentialsFile != null && !Files.isRegularFile(credentialsFile)) {
+                throw new NoSuchFileException(credentialsFile.toString());
+            }
+            SinkCredentials credentials = SinkCredentials.load(System.getenv(), credentialsFile);
+            // a database of ours only; migrating adds sink_checkpoints to one made before it, and
+            // metrics and the rest are only read
+            Jdbi jdbi = LoaderDatabase.openExistingToWrite(common.db, common.verbose, LockWait.SILENT);
+            SearchClient client = new SearchClient(target, credentials, caFile);
+            IndexSink sink = new IndexSink(jdbi, client, new IndexSink.Limits(bulkActions, bulkBytes), Backoff.DEFAULT,
+                    new Printer(err), () -> stop.getCount() == 0);
+            if (common.verbose) {
+                err.printf("%s -> %s (credentials: %s)%n", common.db, target, credentials);
+            }
+            if (intervalSeconds == null) {
+                round(sink, target, err);
+                return ExitCode.OK;
+            }
+            err.printf(Locale.ROOT, "sinking %s -> %s every %s s; Ctrl-C stops%n", common.db, target, seconds(intervalSeconds));
+            err.flush();
+            Duration interval = Duration.ofNanos(Math.round(intervalSeconds * 1e9));
+            while (stop.getCount() > 0) {
+                try {
+                    round(sink, target, err);
+                } catch (IndexSink.StoppedException stopped) {
+                    err.println(stopped.getMessage());
+                    break;
+                }
+                if (stop.await(interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+            }
+            err.println("stopped");
+            return ExitCode.OK;
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return ExitCode.FAILED;
+        } catch (IOException | RuntimeException e) {
+            return Failures.report(e, common.db, common.verbose, err);
+        } finally {
+            err.flush();
+            if (stopper != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(stopper);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running and waits for this loop to be finished
+                }
+            }
+            finished.countDown();
+        }
+    }
+
+    private void round(IndexSink sink, SinkTarget target, PrintWriter err) throws IOException {
+        long started = System.nanoTime();
+        IndexSink.Report report = sink.run();
+        double seconds = (System.nanoTime() - started) / 1e9;
+        if (intervalSeconds == null || report.actions() > 0 || report.checkpoint() != report.checkpointBefore()) {
+            err.printf(Locale.ROOT, "%s -> %s: %,d index and %,d delete actions acknowledged (%,d already there), checkpoint %d -> %d%n",
+                    common.db, target, report.indexActions(), report.deleteActions(), report.alreadyThere(),
+                    report.checkpointBefore(), report.checkpoint());
+            if (intervalSeconds == null) {
+                err.printf(Locale.ROOT, "  %,d bulk requests, %,d retry rounds, %.2f s, %,.0f documents/s%n", report.bulkRequests(),
+                        report.retryRounds(), seconds, seconds > 0 ? report.actions() / seconds : 0.0);
+            }
+            err.flush();
+        }
+        if (json) {
+            System.out.println(toJson(target, report, seconds));
+            System.out.flush();
+        }
+    }
+
+    private static String toJson(SinkTarget target, IndexSink.Report report, double seconds) {
+        StringWriter text = new StringWriter();
+        try (JsonGenerator out = Json.FACTORY.createGenerator(text)) {
+            out.writeStartObject();
+            out.writeStringField("url", target.url());
+            out.writeStringField("index", target.index());
+            out.writeNumberField("checkpoint_before", report.checkpointBefore());
+            out.writeNumberField("checkpoint", report.checkpoint());
+            out.writeNumberField("index_actions", report.indexActions());
+            out.writeNumberField("delete_actions", report.deleteActions());
+            out.writeNumberField("already_there", report.alreadyThere());
+            out.writeNumberField("bulk_requests", report.bulkRequests());
+            out.writeNumberField("retry_rounds", report.retryRounds());
+            out.writeNumberField("seconds", Math.round(seconds * 1000) / 1000.0);
+            out.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return text.toString();
+    }
+
+    private static String seconds(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException keepWaiting) {
+                // the round must finish before the JVM ends
+            }
+        }
+    }
+
+    /** One line on standard error for the index created and for each retry round. */
+    private static final class Printer implements IndexSink.Events {
+
+        private final PrintWriter err;
+
+        Printer(PrintWriter err) {
+            this.err = err;
+        }
+
+        @Override
+        public void indexCreated(SinkTarget target) {
+            err.println(target + ": created the index from search/metrics-index.json");
+            err.flush();
+        }
+
+        @Override
+        public void retrying(String reason, int actions, Duration delay, int attempt) {
+            err.printf(Locale.ROOT, "%s; retrying%s in %.1f s (attempt %d)%n", reason,
+                    actions == 0 ? "" : String.format(Locale.ROOT, " %,d actions", actions), delay.toMillis() / 1000.0, attempt);
+            err.flush();
+        }
+    }
+}
