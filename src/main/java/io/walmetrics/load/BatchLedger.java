@@ -35,6 +35,7 @@ final class BatchLedger implements AutoCloseable {
     private final PreparedStatement firstApplication;
     private final PreparedStatement highestLsn;
     private final PreparedStatement recordPositions;
+    private final PreparedStatement recordMetrics;
 
     BatchLedger(Handle handle) {
         Connection connection = handle.getConnection();
@@ -68,6 +69,20 @@ final class BatchLedger implements AutoCloseable {
             highestLsn = connection.prepareStatement("select max(last_lsn) from batch_source_positions");
             recordPositions = connection.prepareStatement(
                     "insert into batch_source_positions (batch_id, first_lsn, last_lsn) values (?, ?, ?)");
+            recordMetrics = connection.prepareStatement(
+                    "update batch_ledger set metrics_upserted = ?, metrics_deleted = ? where batch_id = ?");
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** The metrics a group derived, on the ledger entry of its last batch (the others say 0). */
+    void recordMetrics(long batchId, int upserted, int deleted) {
+        try {
+            recordMetrics.setInt(1, upserted);
+            recordMetrics.setInt(2, deleted);
+            recordMetrics.setLong(3, batchId);
+            recordMetrics.executeUpdate();
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -189,7 +204,7 @@ final class BatchLedger implements AutoCloseable {
     @Override
     public void close() {
         for (Statement statement : new Statement[] {control, appliedHash, streamApplied, last, record, metricRows,
-                firstApplication, highestLsn, recordPositions}) {
+                firstApplication, highestLsn, recordPositions, recordMetrics}) {
             try {
                 statement.close();
             } catch (SQLException ignored) {

@@ -12,9 +12,16 @@ import java.util.function.BooleanSupplier;
  *                      applied and returns, the rest of the input unread; null never stops
  * @param progress      told of each batch as it is done, or null; unlike {@code listener} it does
  *                      not change when batches commit
+ * @param groupBatches  at most this many batches of a file fold and commit together; null for the
+ *                      loader's bounds (tests force groups of one, a few and many)
  */
 public record LoadOptions(Integer batchSize, boolean reprocess, Integer maxRejects, BatchListener listener,
-                          BooleanSupplier stopRequested, ProgressListener progress) {
+                          BooleanSupplier stopRequested, ProgressListener progress, Integer groupBatches) {
+
+    public LoadOptions(Integer batchSize, boolean reprocess, Integer maxRejects, BatchListener listener,
+                       BooleanSupplier stopRequested, ProgressListener progress) {
+        this(batchSize, reprocess, maxRejects, listener, stopRequested, progress, null);
+    }
 
     /** Told of every batch once it is committed (or skipped), with how long it took. */
     public interface BatchListener {
@@ -43,11 +50,16 @@ public record LoadOptions(Integer batchSize, boolean reprocess, Integer maxRejec
     }
 
     public LoadOptions withStopRequested(BooleanSupplier stopRequested) {
-        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress);
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches);
+    }
+
+    /** At most this many batches fold together (tests force small and large groups); null for the default. */
+    public LoadOptions withGroupBatches(Integer groupBatches) {
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches);
     }
 
     public LoadOptions withProgress(ProgressListener progress) {
-        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress);
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.walmetrics.load.Phases.Phase;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.staging.ChangeLander;
 import io.walmetrics.staging.LandingCounts;
+import io.walmetrics.transform.GroupFold;
 import io.walmetrics.transform.MetricsTransform;
 import io.walmetrics.wal.Lsn;
 import io.walmetrics.wal.LsnRange;
@@ -20,10 +21,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies a WAL input to the database batch by batch. A batch's ledger check, landed changes
- * (folded into current state by the staging triggers), rejects, metric upserts and deletes and
- * ledger entry commit together or not at all: each batch is a savepoint, and consecutive batches
- * of a file share one SQLite transaction (standard input commits every batch as it arrives).
+ * Applies a WAL input to the database batch by batch. Consecutive batches of a file form a group
+ * that shares one SQLite transaction: each batch is judged by the ledger, landed (with its rejects)
+ * and recorded in a savepoint of its own, so a batch to skip or one that fails leaves the others
+ * untouched; then the group's landed changes are folded into current state set-based
+ * ({@link GroupFold}), the metrics they affect are derived once, and all of it commits together or
+ * not at all. Standard input, and a run told of each batch, commit every batch as it arrives: a
+ * group of one.
  */
 public final class Loader {
 
@@ -31,9 +35,9 @@ public final class Loader {
 
     /** A batch up to this many changes is read before its transaction starts; a larger one streams. */
     private static final int BUFFERED_CHANGES = 10_000;
-    private static final int GROUP_MAX_BATCHES = 1_000;
-    private static final long GROUP_MAX_CHANGES = 20_000;
-    private static final long GROUP_MAX_NANOS = 1_000_000_000L;
+    private static final int GROUP_MAX_BATCHES = 100_000;
+    private static final long GROUP_MAX_CHANGES = Long.getLong("walmetrics.groupChanges", 200_000);
+    private static final long GROUP_MAX_NANOS = 10_000_000_000L;
 
     private final Jdbi jdbi;
 
@@ -91,6 +95,7 @@ public final class Loader {
         private final BatchLedger ledger;
         private final ChangeLander lander;
         private final MetricsTransform transform;
+        private final GroupFold fold;
         private final Phases phases = new Phases();
         /** The ledger's last batch before this run: standard input of earlier runs is another stream. */
         private final long lastBatchIdBeforeRun;
@@ -101,6 +106,11 @@ public final class Loader {
         private long groupChanges;
         /** The first batch of the open transaction; it and those after are not committed yet. */
         private int groupFirstBatchNo;
+        /** The group's landed changes to fold: change_seq after the first, up to the second. */
+        private long groupAfterSeq;
+        private long groupUpToSeq;
+        /** The last batch the group applied, which stamps the metrics it derives; 0 for none. */
+        private long groupLastBatchId;
 
         private int batchesRead;
         /** What is committed; {@link #group} is what the open transaction holds. */
@@ -120,6 +130,7 @@ public final class Loader {
             this.ledger = new BatchLedger(handle);
             this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
             this.transform = new MetricsTransform(handle);
+            this.fold = new GroupFold(handle, SourceCatalog.load(handle));
             this.lastBatchIdBeforeRun = ledger.last().batchId();
         }
 
@@ -127,6 +138,7 @@ public final class Loader {
         public void close() {
             lander.close();
             transform.close();
+            fold.close();
             ledger.close();
         }
 
@@ -150,6 +162,9 @@ public final class Loader {
                 groupBatches = 0;
                 groupChanges = 0;
                 groupFirstBatchNo = reader.batchNo();
+                groupAfterSeq = ledger.last().changeSeq();
+                groupUpToSeq = groupAfterSeq;
+                groupLastBatchId = 0;
             }
             // each batch is a savepoint of its own: a batch to skip, or one that fails, leaves
             // the batches before it in the group untouched
@@ -198,19 +213,35 @@ public final class Loader {
         private boolean groupIsDue() {
             return input.isStdin()
                     || options.commitsEachBatch()
-                    || groupBatches >= GROUP_MAX_BATCHES
+                    || groupBatches >= (options.groupBatches() != null ? options.groupBatches() : GROUP_MAX_BATCHES)
                     || groupChanges >= GROUP_MAX_CHANGES
                     || System.nanoTime() - groupStarted >= GROUP_MAX_NANOS;
         }
 
         void commitGroup() {
             if (groupOpen) {
+                if (groupLastBatchId > 0) {
+                    foldAndDeriveMetrics();
+                }
                 phases.switchTo(Phase.COMMIT);
                 ledger.run("commit");
                 groupOpen = false;
                 committed.add(group);
                 group = new Tally();
             }
+        }
+
+        /**
+         * The group's landed changes into current state, then every metric they affect, stamped
+         * with the group's last batch: a change is never stamped with a batch before its own.
+         */
+        private void foldAndDeriveMetrics() {
+            phases.switchTo(Phase.FOLD);
+            fold.fold(groupAfterSeq, groupUpToSeq);
+            phases.switchTo(Phase.METRICS);
+            MetricsTransform.MetricChanges metrics = transform.apply(groupLastBatchId);
+            ledger.recordMetrics(groupLastBatchId, metrics.upserted(), metrics.deleted());
+            group.metrics(metrics);
         }
 
         /**
@@ -277,24 +308,21 @@ public final class Loader {
             }
             String hash = reader.batchHash();
             String streamHash = input.isStdin() ? reader.streamHash() : null;
-            phases.switchTo(Phase.FOLD);
+            phases.switchTo(Phase.LAND);
             LandingCounts landing = lander.finishBatch();
-            phases.switchTo(Phase.METRICS);
-            // nothing landed, nothing folded, no key marked: the metric step would find nothing to do
-            MetricsTransform.MetricChanges metrics = landing.landed() == 0
-                    ? new MetricsTransform.MetricChanges(0, 0) : transform.apply(batchId);
             phases.switchTo(Phase.COMMIT);
+            // the metric counts are the group's, recorded on its last batch when it is folded
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
-                    landing.landed(), landing.ignored(), landing.rejected(),
-                    metrics.upserted(), metrics.deleted(), lander.lastChangeSeq());
+                    landing.landed(), landing.ignored(), landing.rejected(), 0, 0, lander.lastChangeSeq());
             LsnRange positions = reader.batchLsnRange();
             if (positions != null) {
                 ledger.recordPositions(batchId, positions);
             }
-            group.applied(landing, metrics, lander.driftColumns(), lander.rejections());
-            LOG.debug("{}: batch {} applied: {} changes landed, {} ignored, {} rejected; {} metrics upserted, {} deleted",
-                    input.displayName(), reader.batchNo(), landing.landed(), landing.ignored(), landing.rejected(),
-                    metrics.upserted(), metrics.deleted());
+            group.applied(landing, lander.driftColumns(), lander.rejections());
+            groupUpToSeq = lander.lastChangeSeq();
+            groupLastBatchId = batchId;
+            LOG.debug("{}: batch {} landed: {} changes landed, {} ignored, {} rejected",
+                    input.displayName(), reader.batchNo(), landing.landed(), landing.ignored(), landing.rejected());
             groupChanges += landing.landed() + landing.rejected();
             return Outcome.APPLIED;
         }

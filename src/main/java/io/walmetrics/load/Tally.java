@@ -31,16 +31,19 @@ final class Tally {
     final List<Rejection> firstRejections = new ArrayList<>();
     final List<DuplicateRun> duplicates = new ArrayList<>();
 
-    void applied(LandingCounts landing, MetricsTransform.MetricChanges metrics, Collection<String> drift,
-                 List<Rejection> rejections) {
+    void applied(LandingCounts landing, Collection<String> drift, List<Rejection> rejections) {
         batchesApplied++;
         changesLanded += landing.landed();
         changesIgnored += landing.ignored();
         changesRejected += landing.rejected();
-        metricsUpserted += metrics.upserted();
-        metricsDeleted += metrics.deleted();
         driftColumns.addAll(drift);
         keepRejections(rejections);
+    }
+
+    /** The metrics a group's fold changed. */
+    void metrics(MetricsTransform.MetricChanges metrics) {
+        metricsUpserted += metrics.upserted();
+        metricsDeleted += metrics.deleted();
     }
 
     void duplicate(int batchNo, BatchLedger.Application first) {

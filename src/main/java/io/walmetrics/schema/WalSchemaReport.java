@@ -1,6 +1,5 @@
 package io.walmetrics.schema;
 
-import io.walmetrics.transform.FoldTriggerSql;
 import io.walmetrics.wal.WalChange;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
@@ -100,7 +99,8 @@ public final class WalSchemaReport {
 
     /**
      * A Liquibase formatted-SQL changelog that adds the unknown columns to the staging and current
-     * tables and the catalog, and recreates the fold triggers to carry them; null when none is needed.
+     * tables and the catalog (the loader renders its fold for the catalog it finds, so the new columns
+     * are folded like the others); null when none is needed.
      */
     public String changeset(int migrationNumber) {
         Map<SourceTable, List<ColumnDrift>> added = new LinkedHashMap<>();
@@ -142,14 +142,6 @@ public final class WalSchemaReport {
                         .append(source.source()).append("', '").append(column.name()).append("', ").append(column.ordinal())
                         .append(", '").append(column.pgType()).append("');\n");
             }
-            SourceTable wider = new SourceTable(source.source(), source.keyColumn(), source.stagingTable(),
-                    source.currentTable(), widened);
-            sql.append("\n-- changeset wal-metrics-loader:").append(number).append("-drop-trigger-").append(source.stagingTable()
-                    .replace('_', '-')).append("-folds-upsert\n");
-            sql.append("drop trigger ").append(source.stagingTable()).append("_folds_upsert;\n");
-            sql.append("\n-- changeset wal-metrics-loader:").append(number).append("-create-trigger-")
-                    .append(source.stagingTable().replace('_', '-')).append("-folds-upsert splitStatements:false\n");
-            sql.append(FoldTriggerSql.upsertTrigger(wider)).append('\n');
         });
         return sql.toString();
     }

@@ -8,8 +8,8 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * Recomputes current state and metrics from the staging tables from scratch, inside one
- * transaction: every staged change is replayed, in {@code change_seq} order, through the same
- * fold triggers that applied it, every metric is re-derived with the {@code sql/} steps from
+ * transaction: every staged change is folded again, in {@code change_seq} order, by the same
+ * set-based fold that applied it ({@link GroupFold}), every metric is re-derived with the {@code sql/} steps from
  * {@code current_metric}, and the result is compared with what the loader maintained
  * incrementally. {@code verify} then rolls back; {@code rebuild} commits.
  */
@@ -65,14 +65,16 @@ public final class Recomputation {
         copy(handle, "metrics", "maintained_metrics", metricColumns);
 
         long replayed = 0;
+        long lastChangeSeq = 0;
         for (SourceTable source : catalog.sources()) {
-            String staged = String.join(", ", source.stagingColumns());
-            copy(handle, source.stagingTable(), "replay_" + source.stagingTable(), source.stagingColumns());
-            handle.execute("delete from " + source.stagingTable());
             handle.execute("delete from " + source.currentTable());
-            // each re-inserted row fires its fold trigger again, in the order it was first landed
-            replayed += handle.execute("insert into " + source.stagingTable() + " (" + staged + ") select " + staged
-                    + " from temp.replay_" + source.stagingTable() + " order by change_seq");
+            replayed += handle.createQuery("select count(*) from " + source.stagingTable()).mapTo(Long.class).one();
+            lastChangeSeq = Math.max(lastChangeSeq, handle.createQuery("select coalesce(max(change_seq), 0) from "
+                    + source.stagingTable()).mapTo(Long.class).one());
+        }
+        // every staged change again, by the route that applied it: the fold of sql/fold/ over the whole range
+        try (GroupFold fold = new GroupFold(handle, catalog)) {
+            fold.fold(0, lastChangeSeq);
         }
 
         // every event is affected now (the replay marked every key); a metric whose event is gone too
@@ -143,7 +145,6 @@ public final class Recomputation {
         List<String> copies = new ArrayList<>(List.of("maintained_metrics"));
         for (SourceTable source : catalog.sources()) {
             copies.add("maintained_" + source.currentTable());
-            copies.add("replay_" + source.stagingTable());
         }
         copies.forEach(copy -> handle.execute("drop table if exists temp." + copy));
     }

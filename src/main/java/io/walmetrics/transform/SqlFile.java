@@ -2,7 +2,9 @@ package io.walmetrics.transform;
 
 import io.walmetrics.schema.ProjectFiles;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
@@ -31,8 +33,12 @@ public final class SqlFile implements AutoCloseable {
     }
 
     public static SqlFile prepare(String name, Handle handle) {
+        return prepareText(name, ProjectFiles.read("sql/" + name), handle);
+    }
+
+    /** A statement rendered by the loader (the fold's template) rather than read from the classpath. */
+    public static SqlFile prepareText(String name, String sql, Handle handle) {
         String resource = "sql/" + name;
-        String sql = ProjectFiles.read(resource);
         try {
             ParsedSql parsed = handle.getConfig(SqlStatements.class).getSqlParser()
                     .parse(sql, handle.createUpdate(sql).getContext());
@@ -53,16 +59,36 @@ public final class SqlFile implements AutoCloseable {
      */
     public int execute(Map<String, ?> values) {
         try {
-            for (int i = 0; i < parameters.size(); i++) {
-                String parameter = parameters.get(i);
-                if (!values.containsKey(parameter)) {
-                    throw new IllegalStateException(name + " needs :" + parameter + ", which the loader does not supply");
-                }
-                statement.setObject(i + 1, values.get(parameter));
-            }
+            bind(values);
             return statement.executeUpdate();
         } catch (SQLException e) {
             throw new UnableToExecuteStatementException("sql/" + name + ": " + e.getMessage(), e, null);
+        }
+    }
+
+    /** Runs a query whose one column is an integer, and returns its values in order. */
+    public List<Long> queryLongs(Map<String, ?> values) {
+        try {
+            bind(values);
+            List<Long> result = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    result.add(rows.getLong(1));
+                }
+            }
+            return result;
+        } catch (SQLException e) {
+            throw new UnableToExecuteStatementException("sql/" + name + ": " + e.getMessage(), e, null);
+        }
+    }
+
+    private void bind(Map<String, ?> values) throws SQLException {
+        for (int i = 0; i < parameters.size(); i++) {
+            String parameter = parameters.get(i);
+            if (!values.containsKey(parameter)) {
+                throw new IllegalStateException(name + " needs :" + parameter + ", which the loader does not supply");
+            }
+            statement.setObject(i + 1, values.get(parameter));
         }
     }
 

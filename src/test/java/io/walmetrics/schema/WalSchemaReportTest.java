@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.walmetrics.testing.Change;
 import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalFile;
-import io.walmetrics.transform.FoldTriggerSql;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -30,15 +29,6 @@ class WalSchemaReportTest {
     private WalSchemaReport scan(TestDb db, Path wal) throws IOException {
         try (var reader = new WalReader(Files.newInputStream(wal), wal.toString(), null)) {
             return db.jdbi().withHandle(handle -> WalSchemaReport.scan(reader, SourceCatalog.load(handle)));
-        }
-    }
-
-    @Test
-    void the_fold_triggers_of_the_migration_are_what_the_renderer_writes() throws IOException {
-        String migration = Files.readString(Path.of("migrations/005_create_fold_triggers.sql"));
-        for (SourceTable source : SourceCatalog.published().sources()) {
-            assertTrue(migration.contains(FoldTriggerSql.upsertTrigger(source) + "\n"),
-                    "migrations/005 differs from FoldTriggerSql for " + source.source());
         }
     }
 

@@ -1,0 +1,306 @@
+package io.walmetrics.transform;
+
+import io.walmetrics.schema.SourceColumn;
+import io.walmetrics.schema.SourceTable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The one template of the fold: the statements that apply a range of landed changes of one source
+ * ({@code change_seq} after {@code :after_seq} up to {@code :up_to_seq}) to its current table.
+ * SQLite cannot take a table or column name as a parameter, so the text is rendered per source
+ * from its columns: the loader renders it for the catalog of the database it writes (a column added
+ * by a {@code schema} changeset is folded like the others), and {@code sql/fold/} holds the rendering
+ * for the published catalog, for review and for running by hand (a test keeps the files equal to
+ * this template).
+ *
+ * <p>The meaning is the sequential one, change by change in landing order: an insert puts the row
+ * as it comes; an update overlays the columns it carries on the row under its old key (a column it
+ * leaves out, an unchanged TOAST value, keeps its value); a delete removes the row. Set-based, the
+ * last change of a key decides whether the row exists, and each column comes from the latest change
+ * of the range that carried it (an insert or a delete carries every column, a delete as null), or
+ * from the current row when none did. Keys that a key-changing update or an unknown column
+ * ({@code extra_columns}) touches take the exact route: their changes are applied one at a time.
+ */
+public final class FoldSql {
+
+    /** The per-source steps, in run order; 040 lists the changes that 050 and 060 apply one at a time. */
+    public static final String MARK_EXACT_KEYS = "010_mark_exact_keys.sql";
+    public static final String UPSERT_LAST_CHANGES = "020_upsert_last_changes.sql";
+    public static final String DELETE_LAST_DELETES = "030_delete_last_deletes.sql";
+    public static final String LIST_EXACT_CHANGES = "040_list_exact_changes.sql";
+    public static final String UPSERT_ONE_CHANGE = "050_upsert_one_change.sql";
+    public static final String DELETE_ONE_KEY = "060_delete_one_key.sql";
+
+    /** Shared by every source: the temporary table of keys on the exact route, and its clearing. */
+    public static final String CREATE_EXACT_KEYS = "000_create_exact_keys.sql";
+    public static final String CLEAR_EXACT_KEYS = "900_clear_exact_keys.sql";
+
+    private static final String RANGE = "s.change_seq > :after_seq and s.change_seq <= :up_to_seq";
+
+    private FoldSql() {
+    }
+
+    /** The shared files, by name. */
+    public static Map<String, String> sharedFiles() {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(CREATE_EXACT_KEYS, header(CREATE_EXACT_KEYS, null,
+                "hold the keys of the source being folded whose changes take the exact route.",
+                "nothing", "temp.fold_exact_key", "one row per key", List.of())
+                + "create temp table if not exists fold_exact_key (\n"
+                + "    key_value text not null primary key\n"
+                + ") without rowid;\n");
+        files.put(CLEAR_EXACT_KEYS, header(CLEAR_EXACT_KEYS, null,
+                "forget the exact-route keys once a source is folded (before the next source).",
+                "nothing", "temp.fold_exact_key", null, List.of())
+                + "delete from temp.fold_exact_key;\n");
+        return files;
+    }
+
+    /** The files of one source, by name, in run order. */
+    public static Map<String, String> sourceFiles(SourceTable source) {
+        Map<String, String> files = new LinkedHashMap<>();
+        files.put(MARK_EXACT_KEYS, markExactKeys(source));
+        files.put(UPSERT_LAST_CHANGES, upsertLastChanges(source));
+        files.put(DELETE_LAST_DELETES, deleteLastDeletes(source));
+        files.put(LIST_EXACT_CHANGES, listExactChanges(source));
+        files.put(UPSERT_ONE_CHANGE, upsertOneChange(source));
+        files.put(DELETE_ONE_KEY, deleteOneKey(source));
+        return files;
+    }
+
+    private static String markExactKeys(SourceTable source) {
+        String key = source.keyColumn();
+        return header(MARK_EXACT_KEYS, source,
+                "mark the keys whose changes in the range must be applied one at a time: both keys of a\n"
+                        + "--          key-changing update, and every key a change with unknown columns touches.",
+                source.stagingTable(), "temp.fold_exact_key", "one row per key",
+                List.of(":after_seq", ":up_to_seq"))
+                + "insert or ignore into temp.fold_exact_key (key_value)\n"
+                + "select s.old_key\n"
+                + "from main." + source.stagingTable() + " as s\n"
+                + "where " + RANGE + "\n"
+                + "  and s.kind = 'update' and s.old_key <> s." + key + "\n"
+                + "union\n"
+                + "select s." + key + "\n"
+                + "from main." + source.stagingTable() + " as s\n"
+                + "where " + RANGE + "\n"
+                + "  and s.kind = 'update' and s.old_key <> s." + key + "\n"
+                + "union\n"
+                + "select coalesce(s.old_key, s." + key + ")\n"
+                + "from main." + source.stagingTable() + " as s\n"
+                + "where " + RANGE + "\n"
+                + "  and s.extra_columns is not null;\n";
+    }
+
+    private static String upsertLastChanges(SourceTable source) {
+        String key = source.keyColumn();
+        List<String> others = others(source);
+        StringBuilder sql = new StringBuilder(header(UPSERT_LAST_CHANGES, source,
+                "put every key of the range whose last change is an insert or an update (and that is not\n"
+                        + "--          on the exact route) as the changes leave it: each column from the latest change\n"
+                        + "--          that carried it, or from the current row when none did.",
+                source.stagingTable() + ", " + source.currentTable() + ", temp.fold_exact_key",
+                source.currentTable(), "one row per key", List.of(":after_seq", ":up_to_seq")));
+        sql.append("insert into main.").append(source.currentTable()).append(" (\n")
+                .append(indented(targets(source), 4)).append('\n')
+                .append(")\n")
+                .append("select\n")
+                .append("    f.key_value,\n");
+        for (String column : others) {
+            sql.append("    case\n")
+                    .append("        when f.").append(column).append("_seq is null then cur.").append(column).append('\n')
+                    .append("        when f.").append(column).append("_seq = f.last_seq then l.").append(column).append('\n')
+                    .append("        else (select c.").append(column).append(" from main.").append(source.stagingTable())
+                    .append(" as c where c.change_seq = f.").append(column).append("_seq)\n")
+                    .append("    end,\n");
+        }
+        sql.append("    -- no change of a key on this route carries unknown columns: an insert or a delete clears them\n")
+                .append("    iif(f.base_seq is null, cur.extra_columns, null),\n")
+                .append("    f.last_seq\n")
+                .append("from (\n")
+                .append("    select\n")
+                .append("        coalesce(s.old_key, s.").append(key).append(") as key_value,\n")
+                .append("        max(s.change_seq) as last_seq,\n")
+                .append("        max(iif(s.kind <> 'update', s.change_seq, null)) as base_seq,\n");
+        for (int i = 0; i < others.size(); i++) {
+            String column = others.get(i);
+            sql.append("        max(iif(s.kind <> 'update' or s.missing_columns is null or instr(s.missing_columns, '\"")
+                    .append(column).append("\"') = 0, s.change_seq, null)) as ").append(column).append("_seq")
+                    .append(i == others.size() - 1 ? "\n" : ",\n");
+        }
+        sql.append("    from main.").append(source.stagingTable()).append(" as s\n")
+                .append("    where ").append(RANGE).append('\n')
+                .append("    group by 1\n")
+                .append(") as f\n")
+                .append("join main.").append(source.stagingTable()).append(" as l on l.change_seq = f.last_seq\n")
+                .append("left join main.").append(source.currentTable()).append(" as cur on cur.").append(key)
+                .append(" = f.key_value\n")
+                .append("where l.kind <> 'delete'\n")
+                .append("  and f.key_value not in (select key_value from temp.fold_exact_key)\n")
+                .append("on conflict (").append(key).append(") do update set\n")
+                .append(updates(source)).append(";\n");
+        return sql.toString();
+    }
+
+    private static String deleteLastDeletes(SourceTable source) {
+        String key = source.keyColumn();
+        return header(DELETE_LAST_DELETES, source,
+                "remove every key of the range whose last change is a delete (and that is not on the exact route).",
+                source.stagingTable() + ", temp.fold_exact_key", source.currentTable(), "one row per key",
+                List.of(":after_seq", ":up_to_seq"))
+                + "delete from main." + source.currentTable() + "\n"
+                + "where " + key + " in (\n"
+                + "    select f.key_value\n"
+                + "    from (\n"
+                + "        select coalesce(s.old_key, s." + key + ") as key_value, max(s.change_seq) as last_seq\n"
+                + "        from main." + source.stagingTable() + " as s\n"
+                + "        where " + RANGE + "\n"
+                + "        group by 1\n"
+                + "    ) as f\n"
+                + "    join main." + source.stagingTable() + " as l on l.change_seq = f.last_seq\n"
+                + "    where l.kind = 'delete'\n"
+                + "      and f.key_value not in (select key_value from temp.fold_exact_key)\n"
+                + ");\n";
+    }
+
+    private static String listExactChanges(SourceTable source) {
+        String key = source.keyColumn();
+        return header(LIST_EXACT_CHANGES, source,
+                "list, in landing order, the changes of the range on the exact route: for each, run 050\n"
+                        + "--          and then 060 with its :change_seq.",
+                source.stagingTable() + ", temp.fold_exact_key", "nothing", "one row per change",
+                List.of(":after_seq", ":up_to_seq"))
+                + "select s.change_seq\n"
+                + "from main." + source.stagingTable() + " as s\n"
+                + "where " + RANGE + "\n"
+                + "  and (\n"
+                + "      coalesce(s.old_key, s." + key + ") in (select key_value from temp.fold_exact_key)\n"
+                + "      or s." + key + " in (select key_value from temp.fold_exact_key)\n"
+                + "  )\n"
+                + "order by s.change_seq;\n";
+    }
+
+    private static String upsertOneChange(SourceTable source) {
+        String key = source.keyColumn();
+        StringBuilder sql = new StringBuilder(header(UPSERT_ONE_CHANGE, source,
+                "apply one landed insert or update: an insert puts the row as it comes; an update overlays\n"
+                        + "--          what it carries on the row under its old key (or its key when it has no oldkeys).",
+                source.stagingTable() + ", " + source.currentTable(), source.currentTable(), "one row",
+                List.of(":change_seq")));
+        sql.append("insert into main.").append(source.currentTable()).append(" (\n")
+                .append(indented(targets(source), 4)).append('\n')
+                .append(")\n")
+                .append("select\n")
+                .append("    s.").append(key).append(",\n");
+        for (String column : others(source)) {
+            sql.append("    iif(instr(s.missing_columns, '\"").append(column).append("\"'), cur.").append(column)
+                    .append(", s.").append(column).append("),\n");
+        }
+        sql.append("    -- unknown columns: those the change carries replace the current ones, a null included\n")
+                .append("    case\n")
+                .append("        when cur.extra_columns is null then s.extra_columns\n")
+                .append("        when s.extra_columns is null then cur.extra_columns\n")
+                .append("        else (\n")
+                .append("            select json_group_object(merged.key, json(merged.value))\n")
+                .append("            from (\n")
+                .append("                select kept.key, cur.extra_columns -> kept.fullkey as value\n")
+                .append("                from json_each(cur.extra_columns) as kept\n")
+                .append("                where kept.key not in (select key from json_each(s.extra_columns))\n")
+                .append("                union all\n")
+                .append("                select carried.key, s.extra_columns -> carried.fullkey\n")
+                .append("                from json_each(s.extra_columns) as carried\n")
+                .append("            ) as merged\n")
+                .append("        )\n")
+                .append("    end,\n")
+                .append("    s.change_seq\n")
+                .append("from main.").append(source.stagingTable()).append(" as s\n")
+                .append("left join main.").append(source.currentTable()).append(" as cur\n")
+                .append("    on s.kind = 'update' and cur.").append(key).append(" = coalesce(s.old_key, s.").append(key)
+                .append(")\n")
+                .append("where s.change_seq = :change_seq and s.kind in ('insert', 'update')\n")
+                .append("on conflict (").append(key).append(") do update set\n")
+                .append(updates(source)).append(";\n");
+        return sql.toString();
+    }
+
+    private static String deleteOneKey(SourceTable source) {
+        String key = source.keyColumn();
+        return header(DELETE_ONE_KEY, source,
+                "after 050, remove the row a change leaves behind: a delete's, or the old key of a key-changing update.",
+                source.stagingTable(), source.currentTable(), "one row", List.of(":change_seq"))
+                + "delete from main." + source.currentTable() + "\n"
+                + "where " + key + " = (\n"
+                + "    select s.old_key\n"
+                + "    from main." + source.stagingTable() + " as s\n"
+                + "    where s.change_seq = :change_seq\n"
+                + "      and (s.kind = 'delete' or (s.kind = 'update' and s.old_key <> s." + key + "))\n"
+                + ");\n";
+    }
+
+    private static String header(String file, SourceTable source, String purpose, String reads, String writes,
+                                 String grain, List<String> parameters) {
+        String path = source == null ? "sql/fold/" + file : "sql/fold/" + source.source() + "/" + file;
+        StringBuilder text = new StringBuilder();
+        text.append("-- ").append(path).append('\n')
+                .append("-- Generated by FoldSql (src/main/java/io/walmetrics/transform/FoldSql.java), the fold's one\n")
+                .append("-- template; do not edit: change the template and run\n")
+                .append("--   mvn -q test -Dtest=FoldSqlFilesTest -Dwalmetrics.regenerate=true\n")
+                .append("-- Purpose: ").append(purpose).append('\n')
+                .append("-- Reads:   ").append(reads).append('\n')
+                .append("-- Writes:  ").append(writes).append('\n');
+        if (grain != null) {
+            text.append("-- Grain:   ").append(grain).append('\n');
+        }
+        if (parameters.isEmpty()) {
+            text.append("-- Params:  none\n");
+        } else {
+            text.append("-- Params:  ").append(parameters.stream().map(p -> switch (p) {
+                case ":after_seq" -> ":after_seq   the last change_seq already folded (the range starts after it)";
+                case ":up_to_seq" -> ":up_to_seq   the last change_seq of the range";
+                default -> ":change_seq  the change to apply";
+            }).collect(Collectors.joining("\n--          "))).append('\n');
+        }
+        text.append("-- By hand: sqlite3 metrics.db\n");
+        if (source != null) {
+            text.append("--          sqlite> .read sql/fold/").append(CREATE_EXACT_KEYS).append('\n');
+        }
+        for (String parameter : parameters) {
+            text.append("--          sqlite> .parameter set ").append(parameter).append(switch (parameter) {
+                case ":after_seq" -> " 0";
+                case ":up_to_seq" -> " 1000";
+                default -> " 42";
+            }).append('\n');
+        }
+        text.append("--          sqlite> .read ").append(path).append('\n');
+        return text.toString();
+    }
+
+    private static List<String> others(SourceTable source) {
+        return source.columns().stream().map(SourceColumn::name).filter(name -> !name.equals(source.keyColumn())).toList();
+    }
+
+    private static List<String> targets(SourceTable source) {
+        List<String> targets = new ArrayList<>();
+        targets.add(source.keyColumn());
+        targets.addAll(others(source));
+        targets.add("extra_columns");
+        targets.add("changed_by_seq");
+        return targets;
+    }
+
+    private static String updates(SourceTable source) {
+        List<String> updated = new ArrayList<>(others(source));
+        updated.add("extra_columns");
+        updated.add("changed_by_seq");
+        return updated.stream().map(name -> "    " + name + " = excluded." + name).collect(Collectors.joining(",\n"));
+    }
+
+    private static String indented(List<String> names, int spaces) {
+        String indent = " ".repeat(spaces);
+        return names.stream().map(name -> indent + name).collect(Collectors.joining(",\n"));
+    }
+}

@@ -1,0 +1,76 @@
+package io.walmetrics.transform;
+
+import io.walmetrics.schema.SourceCatalog;
+import io.walmetrics.schema.SourceTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Folds a range of landed changes into the {@code current_*} tables with the statements of
+ * {@link FoldSql}, rendered for the database's catalog and prepared once on the handle: per source,
+ * the set-based upsert and delete of every key's last change, then the few keys on the exact route
+ * change by change. The same route serves one batch, a group of batches and a whole replay.
+ */
+public final class GroupFold implements AutoCloseable {
+
+    private record SourceSteps(SqlFile markExactKeys, SqlFile upsertLastChanges, SqlFile deleteLastDeletes,
+                               SqlFile listExactChanges, SqlFile upsertOneChange, SqlFile deleteOneKey) {
+
+        List<SqlFile> all() {
+            return List.of(markExactKeys, upsertLastChanges, deleteLastDeletes, listExactChanges, upsertOneChange,
+                    deleteOneKey);
+        }
+    }
+
+    private final List<SourceSteps> sources = new ArrayList<>();
+    private final SqlFile clearExactKeys;
+
+    public GroupFold(Handle handle, SourceCatalog catalog) {
+        Map<String, String> shared = FoldSql.sharedFiles();
+        handle.execute(shared.get(FoldSql.CREATE_EXACT_KEYS));
+        this.clearExactKeys = SqlFile.prepareText("fold/" + FoldSql.CLEAR_EXACT_KEYS, shared.get(FoldSql.CLEAR_EXACT_KEYS), handle);
+        for (SourceTable source : catalog.sources()) {
+            Map<String, String> files = FoldSql.sourceFiles(source);
+            String folder = "fold/" + source.source() + "/";
+            sources.add(new SourceSteps(
+                    SqlFile.prepareText(folder + FoldSql.MARK_EXACT_KEYS, files.get(FoldSql.MARK_EXACT_KEYS), handle),
+                    SqlFile.prepareText(folder + FoldSql.UPSERT_LAST_CHANGES, files.get(FoldSql.UPSERT_LAST_CHANGES), handle),
+                    SqlFile.prepareText(folder + FoldSql.DELETE_LAST_DELETES, files.get(FoldSql.DELETE_LAST_DELETES), handle),
+                    SqlFile.prepareText(folder + FoldSql.LIST_EXACT_CHANGES, files.get(FoldSql.LIST_EXACT_CHANGES), handle),
+                    SqlFile.prepareText(folder + FoldSql.UPSERT_ONE_CHANGE, files.get(FoldSql.UPSERT_ONE_CHANGE), handle),
+                    SqlFile.prepareText(folder + FoldSql.DELETE_ONE_KEY, files.get(FoldSql.DELETE_ONE_KEY), handle)));
+        }
+    }
+
+    /** Applies every change with {@code afterSeq < change_seq <= upToSeq}; returns the changes taken one at a time. */
+    public long fold(long afterSeq, long upToSeq) {
+        if (upToSeq <= afterSeq) {
+            return 0;
+        }
+        Map<String, Object> range = Map.of("after_seq", afterSeq, "up_to_seq", upToSeq);
+        long exact = 0;
+        for (SourceSteps steps : sources) {
+            int exactKeys = steps.markExactKeys().execute(range);
+            steps.upsertLastChanges().execute(range);
+            steps.deleteLastDeletes().execute(range);
+            if (exactKeys > 0) {
+                for (long changeSeq : steps.listExactChanges().queryLongs(range)) {
+                    Map<String, Object> change = Map.of("change_seq", changeSeq);
+                    steps.upsertOneChange().execute(change);
+                    steps.deleteOneKey().execute(change);
+                    exact++;
+                }
+                clearExactKeys.execute(Map.of());
+            }
+        }
+        return exact;
+    }
+
+    @Override
+    public void close() {
+        sources.forEach(steps -> steps.all().forEach(SqlFile::close));
+        clearExactKeys.close();
+    }
+}
