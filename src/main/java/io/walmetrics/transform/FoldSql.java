@@ -27,7 +27,12 @@ import java.util.stream.Collectors;
  */
 public final class FoldSql {
 
-    /** The per-source steps, in run order; 040 lists the changes that 050 and 060 apply one at a time. */
+    /**
+     * The per-source steps, in run order: 005 before the fold and again after it (the join keys of
+     * the rows as they were and as they are), then 010 to 060; 040 lists the changes that 050 and 060
+     * apply one at a time.
+     */
+    public static final String MARK_AFFECTED_KEYS = "005_mark_affected_keys.sql";
     public static final String MARK_EXACT_KEYS = "010_mark_exact_keys.sql";
     public static final String UPSERT_LAST_CHANGES = "020_upsert_last_changes.sql";
     public static final String DELETE_LAST_DELETES = "030_delete_last_deletes.sql";
@@ -40,6 +45,19 @@ public final class FoldSql {
     public static final String CLEAR_EXACT_KEYS = "900_clear_exact_keys.sql";
 
     private static final String RANGE = "s.change_seq > :after_seq and s.change_seq <= :up_to_seq";
+
+    /**
+     * What a row of each source is known by in the metric's join, for {@code affected_key}: the
+     * value that sql/010 resolves to the events whose metric may change with the row.
+     */
+    private record JoinKey(String kind, String column) {
+    }
+
+    private static final Map<String, JoinKey> JOIN_KEYS = Map.of(
+            "event", new JoinKey("event_id", "id"),
+            "transaction", new JoinKey("transaction_id", "transaction_id"),
+            "transaction_request", new JoinKey("flow_id", "flow_id"),
+            "payment_instrument_token", new JoinKey("token_id", "token_id"));
 
     private FoldSql() {
     }
@@ -63,6 +81,7 @@ public final class FoldSql {
     /** The files of one source, by name, in run order. */
     public static Map<String, String> sourceFiles(SourceTable source) {
         Map<String, String> files = new LinkedHashMap<>();
+        files.put(MARK_AFFECTED_KEYS, markAffectedKeys(source));
         files.put(MARK_EXACT_KEYS, markExactKeys(source));
         files.put(UPSERT_LAST_CHANGES, upsertLastChanges(source));
         files.put(DELETE_LAST_DELETES, deleteLastDeletes(source));
@@ -70,6 +89,33 @@ public final class FoldSql {
         files.put(UPSERT_ONE_CHANGE, upsertOneChange(source));
         files.put(DELETE_ONE_KEY, deleteOneKey(source));
         return files;
+    }
+
+    private static String markAffectedKeys(SourceTable source) {
+        String key = source.keyColumn();
+        JoinKey joinKey = JOIN_KEYS.get(source.source());
+        if (joinKey == null) {
+            throw new IllegalArgumentException("no join key known for source " + source.source());
+        }
+        return header(MARK_AFFECTED_KEYS, source,
+                "mark the join keys of the current rows the range's changes touch, so that sql/010 finds\n"
+                        + "--          the events whose metric may change: run before the fold (the rows as they were) and\n"
+                        + "--          after it (as they are).",
+                source.stagingTable() + ", " + source.currentTable(), "affected_key", "one row per join key",
+                List.of(":after_seq", ":up_to_seq"))
+                + "insert or ignore into main.affected_key (key_kind, key_value)\n"
+                + "select '" + joinKey.kind() + "', cur." + joinKey.column() + "\n"
+                + "from main." + source.currentTable() + " as cur\n"
+                + "where cur." + joinKey.column() + " is not null\n"
+                + "  and cur." + key + " in (\n"
+                + "      select coalesce(s.old_key, s." + key + ")\n"
+                + "      from main." + source.stagingTable() + " as s\n"
+                + "      where " + RANGE + "\n"
+                + "      union\n"
+                + "      select s." + key + "\n"
+                + "      from main." + source.stagingTable() + " as s\n"
+                + "      where " + RANGE + "\n"
+                + "  );\n";
     }
 
     private static String markExactKeys(SourceTable source) {

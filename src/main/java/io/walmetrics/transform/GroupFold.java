@@ -15,11 +15,11 @@ import org.jdbi.v3.core.Handle;
  */
 public final class GroupFold implements AutoCloseable {
 
-    private record SourceSteps(SqlFile markExactKeys, SqlFile upsertLastChanges, SqlFile deleteLastDeletes,
+    private record SourceSteps(SqlFile markAffectedKeys, SqlFile markExactKeys, SqlFile upsertLastChanges, SqlFile deleteLastDeletes,
                                SqlFile listExactChanges, SqlFile upsertOneChange, SqlFile deleteOneKey) {
 
         List<SqlFile> all() {
-            return List.of(markExactKeys, upsertLastChanges, deleteLastDeletes, listExactChanges, upsertOneChange,
+            return List.of(markAffectedKeys, markExactKeys, upsertLastChanges, deleteLastDeletes, listExactChanges, upsertOneChange,
                     deleteOneKey);
         }
     }
@@ -28,6 +28,7 @@ public final class GroupFold implements AutoCloseable {
     private final SqlFile clearExactKeys;
 
     public GroupFold(Handle handle, SourceCatalog catalog) {
+        refuseFoldTriggers(handle, catalog);
         Map<String, String> shared = FoldSql.sharedFiles();
         handle.execute(shared.get(FoldSql.CREATE_EXACT_KEYS));
         this.clearExactKeys = SqlFile.prepareText("fold/" + FoldSql.CLEAR_EXACT_KEYS, shared.get(FoldSql.CLEAR_EXACT_KEYS), handle);
@@ -35,12 +36,28 @@ public final class GroupFold implements AutoCloseable {
             Map<String, String> files = FoldSql.sourceFiles(source);
             String folder = "fold/" + source.source() + "/";
             sources.add(new SourceSteps(
+                    SqlFile.prepareText(folder + FoldSql.MARK_AFFECTED_KEYS, files.get(FoldSql.MARK_AFFECTED_KEYS), handle),
                     SqlFile.prepareText(folder + FoldSql.MARK_EXACT_KEYS, files.get(FoldSql.MARK_EXACT_KEYS), handle),
                     SqlFile.prepareText(folder + FoldSql.UPSERT_LAST_CHANGES, files.get(FoldSql.UPSERT_LAST_CHANGES), handle),
                     SqlFile.prepareText(folder + FoldSql.DELETE_LAST_DELETES, files.get(FoldSql.DELETE_LAST_DELETES), handle),
                     SqlFile.prepareText(folder + FoldSql.LIST_EXACT_CHANGES, files.get(FoldSql.LIST_EXACT_CHANGES), handle),
                     SqlFile.prepareText(folder + FoldSql.UPSERT_ONE_CHANGE, files.get(FoldSql.UPSERT_ONE_CHANGE), handle),
                     SqlFile.prepareText(folder + FoldSql.DELETE_ONE_KEY, files.get(FoldSql.DELETE_ONE_KEY), handle)));
+        }
+    }
+
+    /**
+     * A trigger on a staging table would fold every change a second time: databases of older
+     * releases had them (migration 013 drops them), and so could a changelog that an older
+     * {@code schema} command wrote.
+     */
+    private static void refuseFoldTriggers(Handle handle, SourceCatalog catalog) {
+        for (SourceTable source : catalog.sources()) {
+            List<String> triggers = handle.createQuery("select name from sqlite_schema where type = 'trigger' and tbl_name = :table order by name")
+                    .bind("table", source.stagingTable()).mapTo(String.class).list();
+            if (!triggers.isEmpty()) {
+                throw new FoldTriggerException(source.stagingTable(), triggers);
+            }
         }
     }
 
@@ -52,6 +69,7 @@ public final class GroupFold implements AutoCloseable {
         Map<String, Object> range = Map.of("after_seq", afterSeq, "up_to_seq", upToSeq);
         long exact = 0;
         for (SourceSteps steps : sources) {
+            steps.markAffectedKeys().execute(range);
             int exactKeys = steps.markExactKeys().execute(range);
             steps.upsertLastChanges().execute(range);
             steps.deleteLastDeletes().execute(range);
@@ -64,6 +82,7 @@ public final class GroupFold implements AutoCloseable {
                 }
                 clearExactKeys.execute(Map.of());
             }
+            steps.markAffectedKeys().execute(range);
         }
         return exact;
     }

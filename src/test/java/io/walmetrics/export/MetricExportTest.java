@@ -100,7 +100,7 @@ class MetricExportTest {
         db.load(firstFile());
         long since = lastBatch(db);
 
-        db.load(new WalFile()
+        db.loadBatchByBatch(new WalFile()
                 .batch().record(transaction("t1").asUpdate().set("amount", 99))  // e1 and e4
                 .batch().record(Change.delete(EVENT, "e2")));
 
@@ -119,7 +119,7 @@ class MetricExportTest {
         db.load(firstFile());
         long since = lastBatch(db);
 
-        db.load(new WalFile()
+        db.loadBatchByBatch(new WalFile()
                 .batch().record(Change.delete(TRANSACTION, "t3"))              // e3 no longer joins
                 .batch().record(transaction("t3").set("amount", 7)));           // and joins again
         long deletedIn = since + 1;

@@ -16,6 +16,7 @@ import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalOp;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,8 +27,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.LongStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -56,24 +59,34 @@ class DifferentialTest {
     /** The first batches of a stream, loaded and compared one at a time (a file each costs a load). */
     private static final int BATCHES_CHECKED_ONE_BY_ONE = 80;
     private static final int DIFFERENCES_SHOWN = 12;
-    private static final Map<Long, TestDb> ONE_FILE_LOADS = new HashMap<>();
+    private static final Map<String, TestDb> ONE_FILE_LOADS = new HashMap<>();
 
     @TempDir
     static Path sharedDir;
+
+    /**
+     * Batches of a file folded together: one at a time, a few, and the whole file at once; the
+     * tables must be the same, and a metric's stamp is the last batch of the group it changed in.
+     */
+    private static final int[] GROUPS = {1, 3, Integer.MAX_VALUE};
 
     static LongStream seeds() {
         String one = System.getProperty("differential.seed", System.getenv("DIFFERENTIAL_SEED"));
         return one == null || one.isBlank() ? LongStream.of(SEEDS) : LongStream.of(Long.parseLong(one.trim()));
     }
 
-    @ParameterizedTest(name = "seed {0}")
-    @MethodSource("seeds")
-    void generated_streams_load_to_the_same_metrics_as_applying_each_change_in_order(long seed) {
+    static Stream<Arguments> seedsAndGroups() {
+        return seeds().boxed().flatMap(seed -> Arrays.stream(GROUPS).mapToObj(group -> Arguments.of(seed, group)));
+    }
+
+    @ParameterizedTest(name = "seed {0}, groups of {1} batches")
+    @MethodSource("seedsAndGroups")
+    void generated_streams_load_to_the_same_metrics_as_applying_each_change_in_order(long seed, int group) {
         RandomWal.Stream stream = stream(seed);
         Replay model = new Replay(stream);
-        model.applyBatches(0, stream.batches().size());
+        model.applyBatches(0, stream.batches().size(), group);
 
-        TestDb db = loadedAsOneFile(seed, stream);
+        TestDb db = loadedAsOneFile(seed, stream, group);
 
         assertSameAsModel(db, model, seed, "after one file of " + stream.batches().size() + " batches");
         assertTrue(model.mostMetricRows > 0, "seed " + seed + ": the stream never made a metric row, so it tests little");
@@ -87,20 +100,21 @@ class DifferentialTest {
     void a_stream_loaded_as_several_files_matches_the_model_after_each_and_ends_as_one_file_does(long seed, @TempDir Path dir) {
         RandomWal.Stream stream = stream(seed);
         List<Integer> cuts = cuts(seed, stream.batches().size());
+        int group = 2 + (int) Math.floorMod(seed, 7L);
         Replay model = new Replay(stream);
 
         TestDb several = TestDb.in(dir);
         for (int part = 0; part + 1 < cuts.size(); part++) {
             int from = cuts.get(part);
             int to = cuts.get(part + 1);
-            model.applyBatches(from, to);
-            load(several, stream, from, to);
+            model.applyBatches(from, to, group);
+            load(several, stream, from, to, group);
             assertSameAsModel(several, model, seed, "after file " + (part + 1) + " of " + (cuts.size() - 1)
                     + " (batches " + (from + 1) + " to " + to + ")");
         }
 
-        assertEquals(metricsTable(loadedAsOneFile(seed, stream)), metricsTable(several),
-                "seed " + seed + ": the stream in one file and in the files cut at batches " + cuts
+        assertEquals(withoutStamps(metricsTable(loadedAsOneFile(seed, stream, 1))), withoutStamps(metricsTable(several)),
+                "seed " + seed + ": the stream in one file and in the files cut at batches " + cuts + ", groups of " + group
                         + " give different metrics" + rerun(seed));
     }
 
@@ -113,8 +127,8 @@ class DifferentialTest {
 
         TestDb db = TestDb.in(dir);
         for (int b = 0; b < batches; b++) {
-            model.applyBatches(b, b + 1);
-            load(db, stream, b, b + 1);
+            model.applyBatches(b, b + 1, 1);
+            load(db, stream, b, b + 1, 1);
             assertSameAsModel(db, model, seed, "after batch " + (b + 1) + " in a file of its own");
         }
     }
@@ -123,19 +137,30 @@ class DifferentialTest {
      * The stream loaded as one file into a database of its own; both tests read it, so it is
      * loaded once a seed (loading is most of the suite's time).
      */
-    private static synchronized TestDb loadedAsOneFile(long seed, RandomWal.Stream stream) {
-        return ONE_FILE_LOADS.computeIfAbsent(seed, s -> {
-            TestDb db = TestDb.in(sharedDir.resolve("one-file-seed-" + s));
-            load(db, stream, 0, stream.batches().size());
+    private static synchronized TestDb loadedAsOneFile(long seed, RandomWal.Stream stream, int group) {
+        return ONE_FILE_LOADS.computeIfAbsent(seed + "/" + group, key -> {
+            TestDb db = TestDb.in(sharedDir.resolve("one-file-seed-" + seed + "-groups-of-" + group));
+            load(db, stream, 0, stream.batches().size(), group);
             return db;
         });
     }
 
+    /** Metric rows without updated_in_batch, which depends on how batches were grouped. */
+    private static Map<String, Map<String, Object>> withoutStamps(Map<String, Map<String, Object>> metrics) {
+        Map<String, Map<String, Object>> stripped = new TreeMap<>();
+        metrics.forEach((id, row) -> {
+            Map<String, Object> copy = new LinkedHashMap<>(row);
+            copy.remove("updated_in_batch");
+            stripped.put(id, copy);
+        });
+        return stripped;
+    }
+
     /** Loads batches [from, to) as one file; every batch applies and every change lands or is ignored. */
-    private static void load(TestDb db, RandomWal.Stream stream, int from, int to) {
+    private static void load(TestDb db, RandomWal.Stream stream, int from, int to, int group) {
         LoadReport report;
         try {
-            report = db.load(stream.walFile(from, to));
+            report = db.load(stream.walFile(from, to), new LoadOptions(null, false).withGroupBatches(group));
         } catch (AssertionError failed) {
             long applied = db.count("batch_ledger");
             throw new AssertionError("seed " + stream.seed() + ": loading batches " + (from + 1) + " to " + to
@@ -171,26 +196,38 @@ class DifferentialTest {
             this.stream = stream;
         }
 
-        /** Applies batches [from, to); batch i of the stream is the database's batch i + 1. */
-        void applyBatches(int from, int to) {
+        /**
+         * Applies batches [from, to) as the loader groups them, {@code group} batches at a time: a
+         * metric that changed in a group is stamped with the group's last batch, which also carries
+         * the group's counts (the others carry none). Batch i of the stream is the database's batch i + 1.
+         */
+        void applyBatches(int from, int to, int group) {
+            for (int start = from; start < to; start = (int) Math.min((long) start + group, to)) {
+                applyGroup(start, (int) Math.min((long) start + group, to));
+            }
+        }
+
+        private void applyGroup(int from, int to) {
             for (int b = from; b < to; b++) {
                 stream.batches().get(b).forEach(record -> record.forEach(model::apply));
-                SortedMap<String, Map<String, Object>> after = model.metrics();
-                int upserted = 0;
-                for (var metric : after.entrySet()) {
-                    if (!metric.getValue().equals(metrics.get(metric.getKey()))) {
-                        updatedInBatch.put(metric.getKey(), b + 1L);
-                        upserted++;
-                    }
-                }
-                int deleted = (int) metrics.keySet().stream().filter(id -> !after.containsKey(id)).count();
-                upsertedAndDeleted.put(b + 1L, List.of(upserted, deleted));
-                updatedInBatch.keySet().retainAll(after.keySet());
-                metrics = after;
-                mostMetricRows = Math.max(mostMetricRows, after.size());
-                metricRowsSummedOverBatches += after.size();
+                upsertedAndDeleted.put(b + 1L, List.of(0, 0));
                 batchesApplied++;
+                int rows = model.metrics().size();
+                mostMetricRows = Math.max(mostMetricRows, rows);
+                metricRowsSummedOverBatches += rows;
             }
+            SortedMap<String, Map<String, Object>> after = model.metrics();
+            int upserted = 0;
+            for (var metric : after.entrySet()) {
+                if (!metric.getValue().equals(metrics.get(metric.getKey()))) {
+                    updatedInBatch.put(metric.getKey(), (long) to);
+                    upserted++;
+                }
+            }
+            int deleted = (int) metrics.keySet().stream().filter(id -> !after.containsKey(id)).count();
+            upsertedAndDeleted.put((long) to, List.of(upserted, deleted));
+            updatedInBatch.keySet().retainAll(after.keySet());
+            metrics = after;
         }
     }
 

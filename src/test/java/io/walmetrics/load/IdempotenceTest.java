@@ -160,6 +160,29 @@ class IdempotenceTest {
     }
 
     @Test
+    void when_batches_fold_as_one_group_then_the_groups_last_batch_carries_its_metric_counts_and_stamps_its_rows() {
+        TestDb db = TestDb.in(dir);
+        Path file = new WalFile()
+                .batch().record(transaction("t1"), token("k1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"))
+                .batch().record(transaction("t1").asUpdate().set("amount", 99))
+                .batch().record(transaction("t2"), token("k2"), request("r2", "f2", "k2"), event("e2", "t2", "f2"))
+                .batch().record(Change.delete(EVENT, "e2"))
+                .writeTo(dir.resolve("wal.json"));
+
+        LoadReport report = db.load(file, new LoadOptions(null, false).withGroupBatches(4));
+
+        assertEquals(List.of("batch 1: 0 upserted, 0 deleted", "batch 2: 0 upserted, 0 deleted",
+                        "batch 3: 0 upserted, 0 deleted", "batch 4: 1 upserted, 0 deleted"),
+                texts(db, """
+                        select 'batch ' || batch_id || ': ' || metrics_upserted || ' upserted, ' || metrics_deleted || ' deleted'
+                        from batch_ledger order by batch_id"""));
+        assertEquals(List.of("e1: amount 99, updated in batch 4"),
+                texts(db, "select id || ': amount ' || amount || ', updated in batch ' || updated_in_batch from metrics"));
+        assertEquals(1, report.metricsUpserted());
+        assertEquals(0, report.metricsDeleted());
+    }
+
+    @Test
     void when_batches_are_applied_then_each_is_recorded_in_the_ledger_with_its_hash_and_counts() throws IOException {
         TestDb db = TestDb.in(dir);
         Path file = new WalFile()
@@ -170,7 +193,7 @@ class IdempotenceTest {
                 .record(Change.delete(EVENT, "e1"))
                 .writeTo(dir.resolve("wal.json"));
 
-        db.load(file);
+        db.load(file, new LoadOptions(null, false).withGroupBatches(1));
 
         var ledger = db.rows("""
                 select batch_id, input, batch_no, records, changes_landed, changes_ignored, changes_rejected,

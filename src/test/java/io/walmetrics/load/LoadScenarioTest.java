@@ -279,7 +279,7 @@ class LoadScenarioTest {
         TestDb db = TestDb.in(dir);
         loadJoined(db);
 
-        db.load(new WalFile().record(Change.delete(TRANSACTION, "t1")).batch().record(transaction("t1").set("amount", 777)));
+        db.loadBatchByBatch(new WalFile().record(Change.delete(TRANSACTION, "t1")).batch().record(transaction("t1").set("amount", 777)));
 
         assertEquals(777, db.metric("e1").get("amount"));
         assertEquals(List.of("deleted 1, upserted 0", "deleted 0, upserted 1"), column(db,

@@ -47,6 +47,19 @@ public final class TestDb {
         return load(wal.writeTo(dir.resolve("wal-" + (++walFiles) + ".json")), new LoadOptions(null, false));
     }
 
+    /**
+     * Loads the batches one at a time, each folded and committed on its own as in every-minute
+     * operation: each metric is stamped with the very batch that changed it, and the ledger's metric
+     * counts are each batch's own.
+     */
+    public LoadReport loadBatchByBatch(WalFile wal) {
+        return load(wal, new LoadOptions(null, false).withGroupBatches(1));
+    }
+
+    public LoadReport load(WalFile wal, LoadOptions options) {
+        return load(wal.writeTo(dir.resolve("wal-" + (++walFiles) + ".json")), options);
+    }
+
     public LoadReport load(Path walFile) {
         return load(walFile, new LoadOptions(null, false));
     }
