@@ -36,8 +36,13 @@ public final class Loader {
     /** A batch up to this many changes is read before its transaction starts; a larger one streams. */
     private static final int BUFFERED_CHANGES = 10_000;
     private static final int GROUP_MAX_BATCHES = 100_000;
-    private static final long GROUP_MAX_CHANGES = Long.getLong("walmetrics.groupChanges", 200_000);
+    private static final long GROUP_MAX_CHANGES = 50_000;
     private static final long GROUP_MAX_NANOS = 10_000_000_000L;
+
+    /** SQLite's default threshold of its automatic checkpoint, restored after a file is loaded. */
+    private static final int AUTOCHECKPOINT_PAGES = 1_000;
+    /** The write-ahead log may grow to this many pages (of 4 KB) before a new group waits for its copy. */
+    private static final long MAX_LOG_PAGES = 65_536;
 
     private final Jdbi jdbi;
 
@@ -55,7 +60,7 @@ public final class Loader {
         long started = System.nanoTime();
         try (Handle handle = jdbi.open();
              WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize());
-             Run run = new Run(handle, input, options, reader)) {
+             Run run = new Run(jdbi, handle, input, options, reader)) {
             try {
                 boolean stopped = false;
                 while (!(stopped = options.isStopRequested()) && reader.nextBatch()) {
@@ -96,6 +101,8 @@ public final class Loader {
         private final ChangeLander lander;
         private final MetricsTransform transform;
         private final GroupFold fold;
+        /** Copies the log into the database while the next group lands; null when every batch commits alone. */
+        private final Checkpointer checkpointer;
         private final Phases phases = new Phases();
         /** The ledger's last batch before this run: standard input of earlier runs is another stream. */
         private final long lastBatchIdBeforeRun;
@@ -122,7 +129,7 @@ public final class Loader {
         private long batchChangesRead;
         private BatchLedger.Application duplicateOf;
 
-        Run(Handle handle, WalInput input, LoadOptions options, WalReader reader) {
+        Run(Jdbi jdbi, Handle handle, WalInput input, LoadOptions options, WalReader reader) {
             this.handle = handle;
             this.input = input;
             this.options = options;
@@ -131,6 +138,12 @@ public final class Loader {
             this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
             this.transform = new MetricsTransform(handle);
             this.fold = new GroupFold(handle, SourceCatalog.load(handle));
+            if (input.isStdin() || options.commitsEachBatch()) {
+                this.checkpointer = null;
+            } else {
+                handle.execute("pragma wal_autocheckpoint = 0");
+                this.checkpointer = new Checkpointer(jdbi);
+            }
             this.lastBatchIdBeforeRun = ledger.last().batchId();
         }
 
@@ -139,6 +152,10 @@ public final class Loader {
             lander.close();
             transform.close();
             fold.close();
+            if (checkpointer != null) {
+                checkpointer.close();
+                handle.execute("pragma wal_autocheckpoint = " + AUTOCHECKPOINT_PAGES);
+            }
             ledger.close();
         }
 
@@ -156,6 +173,7 @@ public final class Loader {
 
             phases.switchTo(Phase.COMMIT);
             if (!groupOpen) {
+                awaitCheckpoint();
                 ledger.run("begin immediate");
                 groupOpen = true;
                 groupStarted = System.nanoTime();
@@ -231,8 +249,22 @@ public final class Loader {
                 phases.switchTo(Phase.COMMIT);
                 ledger.run("commit");
                 groupOpen = false;
+                if (checkpointer != null) {
+                    checkpointer.request();
+                }
                 committed.add(group);
                 group = new Tally();
+            }
+        }
+
+        private void awaitCheckpoint() throws IOException {
+            if (checkpointer != null) {
+                try {
+                    checkpointer.awaitBelow(MAX_LOG_PAGES);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while the log was copied into the database");
+                }
             }
         }
 

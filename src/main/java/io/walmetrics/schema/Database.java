@@ -63,7 +63,7 @@ public final class Database {
         config.setTempStore(SQLiteConfig.TempStore.MEMORY);
         // 32 MB of page cache (the default is 2 MB): the uuid-keyed indexes of the current tables
         // are written at random places, and a backfill's fold ran a quarter faster with it
-        config.setCacheSize(-Integer.getInteger("walmetrics.cacheKb", 32_768));
+        config.setCacheSize(-32_768);
         return config;
     }
 

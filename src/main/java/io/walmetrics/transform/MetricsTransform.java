@@ -5,9 +5,10 @@ import java.util.Map;
 import org.jdbi.v3.core.Handle;
 
 /**
- * Runs the files of {@code sql/} in their number order once the batch's changes are landed and
- * folded: affected keys to event ids, then the upsert and delete against {@code metrics}, the
- * deletes also remembered in the outbox {@code metric_deletions} for {@code export}.
+ * Runs the files of {@code sql/} in their number order once a group's changes are landed and
+ * folded: affected keys to event ids, then the deletes against {@code metrics} (also remembered in
+ * the outbox {@code metric_deletions} for {@code export}), then the upserts. The deletes go first:
+ * the rows they look at are those that were there before, not the many a backfill has just written.
  */
 public final class MetricsTransform implements AutoCloseable {
 
@@ -15,13 +16,13 @@ public final class MetricsTransform implements AutoCloseable {
     public static final List<String> FILES = List.of(
             "010_collect_affected_events.sql",
             "020_clear_affected_keys.sql",
+            "022_record_metric_deletions.sql",
+            "025_delete_metrics.sql",
             "030_upsert_metrics.sql",
-            "035_record_metric_deletions.sql",
-            "040_delete_metrics.sql",
             "050_clear_affected_events.sql");
 
     private static final String UPSERT = "030_upsert_metrics.sql";
-    private static final String DELETE = "040_delete_metrics.sql";
+    private static final String DELETE = "025_delete_metrics.sql";
 
     private final List<SqlFile> files;
 

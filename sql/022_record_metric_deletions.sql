@@ -1,5 +1,5 @@
--- 035_record_metric_deletions.sql
--- Purpose: remember, in the outbox metric_deletions, the ids of the metrics 040 is about to delete
+-- 022_record_metric_deletions.sql
+-- Purpose: remember, in the outbox metric_deletions, the ids of the metrics 025 is about to delete
 --          (same predicate), with the batch that deletes them, so `export` can send the deletes.
 -- Reads:   affected_event, current_metric, metrics
 -- Writes:  metric_deletions
@@ -7,7 +7,7 @@
 -- Params:  :batch_id  the batch_ledger.batch_id being applied
 -- By hand: sqlite3 metrics.db
 --          sqlite> .parameter set :batch_id 1
---          sqlite> .read sql/035_record_metric_deletions.sql
+--          sqlite> .read sql/022_record_metric_deletions.sql
 insert into metric_deletions (id, deleted_in_batch)
 select
     metrics.id,
