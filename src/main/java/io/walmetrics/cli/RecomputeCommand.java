@@ -26,8 +26,11 @@ abstract class RecomputeCommand implements Callable<Integer> {
 
     abstract boolean keep();
 
+    private long started;
+
     @Override
     public Integer call() {
+        started = System.nanoTime();
         PrintWriter err = spec.commandLine().getErr();
         try {
             Recomputation.Result result = keep() ? rebuild() : verify();
@@ -58,6 +61,7 @@ abstract class RecomputeCommand implements Callable<Integer> {
     /** Replays on a private copy of the database, so that the database itself is only read. */
     private Recomputation.Result verify() throws java.io.IOException {
         Jdbi readOnly = common.openToRead();
+        progress("copying the database to the temporary folder, so that it is only read");
         try (DatabaseSnapshot snapshot = DatabaseSnapshot.of(readOnly)) {
             return recompute(snapshot.jdbi(), false);
         }
@@ -68,9 +72,18 @@ abstract class RecomputeCommand implements Callable<Integer> {
         return recompute(LoaderDatabase.openExistingToWrite(common.db, common.verbose, lockWait), true);
     }
 
-    private static Recomputation.Result recompute(Jdbi jdbi, boolean keep) {
+    private Recomputation.Result recompute(Jdbi jdbi, boolean keep) {
         try (Handle handle = jdbi.open(); MetricsTransform transform = new MetricsTransform(handle)) {
-            return Recomputation.run(handle, SourceCatalog.load(handle), transform, keep);
+            return Recomputation.run(handle, SourceCatalog.load(handle), transform, keep, this::progress);
+        }
+    }
+
+    /** On a terminal, each step as it starts, with the time so far: a large database takes minutes. */
+    private void progress(String step) {
+        if (System.console() != null) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.printf(Locale.ROOT, "%s: %s… (%.1f s)%n", spec.name(), step, (System.nanoTime() - started) / 1e9);
+            err.flush();
         }
     }
 
@@ -81,7 +94,7 @@ abstract class RecomputeCommand implements Callable<Integer> {
                 "Recomputes current state and metrics from the staging tables, from scratch, and compares them "
                     + "with the ones the loader maintained. Changes nothing: the database is opened read-only.",
                 "",
-                "Every staged change is replayed in order through the fold triggers and every metric is re-derived, "
+                "Every staged change is folded again, in order, by the loader's own fold (sql/fold/), and every metric is re-derived, "
                     + "on a copy of the database in the temporary folder (as large as the database), deleted afterwards."},
             footer = {"",
                 "Example:",

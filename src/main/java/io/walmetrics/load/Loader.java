@@ -37,7 +37,7 @@ public final class Loader {
     private static final int BUFFERED_CHANGES = 10_000;
     private static final int GROUP_MAX_BATCHES = 100_000;
     private static final long GROUP_MAX_CHANGES = 50_000;
-    private static final long GROUP_MAX_NANOS = 10_000_000_000L;
+    private static final long GROUP_MAX_NANOS = 1_000_000_000L;
 
     /** SQLite's default threshold of its automatic checkpoint, restored after a file is loaded. */
     private static final int AUTOCHECKPOINT_PAGES = 1_000;

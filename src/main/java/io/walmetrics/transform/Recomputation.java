@@ -4,6 +4,7 @@ import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.schema.SourceTable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -37,11 +38,17 @@ public final class Recomputation {
 
     /** Recomputes and compares; keeps the recomputed state only when {@code keep}. */
     public static Result run(Handle handle, SourceCatalog catalog, MetricsTransform transform, boolean keep) {
+        return run(handle, catalog, transform, keep, step -> { });
+    }
+
+    /** The same, saying each step as it starts (for a terminal: a long recomputation shows where it is). */
+    public static Result run(Handle handle, SourceCatalog catalog, MetricsTransform transform, boolean keep,
+                             Consumer<String> progress) {
         // the copies below can be as large as the database: let them spill to disk
         handle.execute("pragma temp_store = file");
         handle.execute("begin immediate");
         try {
-            Result result = recomputeAndCompare(handle, catalog, transform);
+            Result result = recomputeAndCompare(handle, catalog, transform, progress);
             handle.execute(keep ? "commit" : "rollback");
             return result;
         } catch (RuntimeException e) {
@@ -57,7 +64,9 @@ public final class Recomputation {
         }
     }
 
-    private static Result recomputeAndCompare(Handle handle, SourceCatalog catalog, MetricsTransform transform) {
+    private static Result recomputeAndCompare(Handle handle, SourceCatalog catalog, MetricsTransform transform,
+                                              Consumer<String> progress) {
+        progress.accept("keeping a copy of the maintained tables to compare with");
         List<String> metricColumns = metricColumns(handle);
         for (SourceTable source : catalog.sources()) {
             copy(handle, source.currentTable(), "maintained_" + source.currentTable(), source.currentColumns());
@@ -73,6 +82,7 @@ public final class Recomputation {
                     + source.stagingTable()).mapTo(Long.class).one());
         }
         // every staged change again, by the route that applied it: the fold of sql/fold/ over the whole range
+        progress.accept(String.format(java.util.Locale.ROOT, "folding %,d staged changes", replayed));
         try (GroupFold fold = new GroupFold(handle, catalog)) {
             fold.fold(0, lastChangeSeq);
         }
@@ -83,7 +93,9 @@ public final class Recomputation {
         // search index following metrics (export --since) sees it; rebuild records that batch.
         long rebuildBatch = handle.createQuery("select coalesce(max(batch_id), 0) + 1 from batch_ledger")
                 .mapTo(Long.class).one();
+        progress.accept("deriving every metric");
         MetricsTransform.MetricChanges metricChanges = transform.apply(rebuildBatch);
+        progress.accept("comparing");
 
         List<TableDifference> differences = new ArrayList<>();
         for (SourceTable source : catalog.sources()) {

@@ -190,7 +190,7 @@ class StatusAndExportCommandTest {
         db.load(new WalFile().batch()
                 .record(transaction("t1"), token("k1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"))
                 .record(transaction("t2"), token("k2"), request("r2", "f2", "k2"), event("e2", "t2", "f2")));
-        db.load(new WalFile()
+        db.loadBatchByBatch(new WalFile()
                 .batch().record(Change.delete(TRANSACTION, "t2"))
                 .batch().record(transaction("t1").asUpdate().set("amount", 5)));
 

@@ -15,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * What {@code generate} writes loads to the metrics the sequential model gives for the same
@@ -27,9 +27,9 @@ class GeneratedWalModelTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "seed {0}")
-    @ValueSource(longs = {11, 12, 13})
-    void generated_streams_load_to_the_same_metrics_as_the_sequential_model(long seed) throws IOException {
+    @ParameterizedTest(name = "seed {0}, groups of {1} batches")
+    @CsvSource({"11, 1", "12, 7", "13, 2147483647"})
+    void generated_streams_load_to_the_same_metrics_as_the_sequential_model(long seed, int group) throws IOException {
         Path wal = dir.resolve("generated.json");
         try (OutputStream out = Files.newOutputStream(wal)) {
             WalGenerator.write(new WalGenerator.Options(seed, 400, Naming.PUBLISHED, Shape.BATCHES), out);
@@ -37,7 +37,7 @@ class GeneratedWalModelTest {
         ModelOfWal.Expected model = ModelOfWal.of(wal);
         TestDb db = TestDb.in(dir.resolve("db"));
 
-        LoadReport report = db.load(wal);
+        LoadReport report = db.load(wal, new LoadOptions(null, false).withGroupBatches(group));
 
         assertEquals(model.changes(), report.changesLanded(), "seed " + seed);
         Map<String, Map<String, Object>> expected = model.metrics();
