@@ -5,7 +5,6 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +31,7 @@ import java.util.regex.Pattern;
  * reader.batchHash(); }}. The hash covers the tokens of the batch's records, so it does not
  * depend on whitespace or on which shape carried them.
  */
-public final class WalReader implements Closeable {
+public final class WalReader implements io.walmetrics.wal.BatchSource {
 
     private enum BatchSource {
         /** An inner array of an array of batches: its records, all of them. */
