@@ -10,6 +10,8 @@ import io.walmetrics.wal.Lsn;
 import io.walmetrics.wal.LsnRange;
 import io.walmetrics.wal.WalChange;
 import io.walmetrics.wal.WalFormatException;
+import io.walmetrics.wal.BatchSource;
+import io.walmetrics.wal.PrefetchingBatchSource;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -59,7 +61,7 @@ public final class Loader {
     public LoadReport load(WalInput input, LoadOptions options) throws LoadFailedException {
         long started = System.nanoTime();
         try (Handle handle = jdbi.open();
-             WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize());
+             BatchSource reader = source(input, options);
              Run run = new Run(jdbi, handle, input, options, reader)) {
             try {
                 boolean stopped = false;
@@ -81,6 +83,15 @@ public final class Loader {
         }
     }
 
+    /**
+     * A file is parsed on a thread of its own, so that reading overlaps the SQLite work on a second
+     * core; standard input is read where it is applied, a batch as it arrives.
+     */
+    private static BatchSource source(WalInput input, LoadOptions options) throws IOException {
+        WalReader reader = new WalReader(input.stream(), input.displayName(), options.batchSize());
+        return input.isStdin() ? reader : new PrefetchingBatchSource(reader);
+    }
+
     /** What became of a batch. */
     private enum Outcome {
         APPLIED,
@@ -96,7 +107,7 @@ public final class Loader {
         private final Handle handle;
         private final WalInput input;
         private final LoadOptions options;
-        private final WalReader reader;
+        private final BatchSource reader;
         private final BatchLedger ledger;
         private final ChangeLander lander;
         private final MetricsTransform transform;
@@ -116,6 +127,9 @@ public final class Loader {
         /** The group's landed changes to fold: change_seq after the first, up to the second. */
         private long groupAfterSeq;
         private long groupUpToSeq;
+        /** The ledger's last batch and highest source position, as this group has left them. */
+        private BatchLedger.Last groupLast;
+        private Lsn groupHighestLsn;
         /** The last batch the group applied, which stamps the metrics it derives; 0 for none. */
         private long groupLastBatchId;
 
@@ -129,7 +143,7 @@ public final class Loader {
         private long batchChangesRead;
         private BatchLedger.Application duplicateOf;
 
-        Run(Jdbi jdbi, Handle handle, WalInput input, LoadOptions options, WalReader reader) {
+        Run(Jdbi jdbi, Handle handle, WalInput input, LoadOptions options, BatchSource reader) {
             this.handle = handle;
             this.input = input;
             this.options = options;
@@ -180,7 +194,10 @@ public final class Loader {
                 groupBatches = 0;
                 groupChanges = 0;
                 groupFirstBatchNo = reader.batchNo();
-                groupAfterSeq = ledger.last().changeSeq();
+                // the group holds the write lock: what the ledger says now changes only by this group
+                groupLast = ledger.last();
+                groupHighestLsn = ledger.highestLsn().orElse(null);
+                groupAfterSeq = groupLast.changeSeq();
                 groupUpToSeq = groupAfterSeq;
                 groupLastBatchId = 0;
             }
@@ -314,7 +331,7 @@ public final class Loader {
                 return Outcome.ALREADY_APPLIED;
             }
             // read inside the write transaction: another loader may have applied more meanwhile
-            appliedUpTo = options.reprocess() ? null : ledger.highestLsn().orElse(null);
+            appliedUpTo = options.reprocess() ? null : groupHighestLsn;
             batchChangesRead = buffered.size();
             if (complete) {
                 // the whole batch is read, so it can be judged before anything lands
@@ -325,9 +342,8 @@ public final class Loader {
                     return early;
                 }
             }
-            BatchLedger.Last last = ledger.last();
-            long batchId = last.batchId() + 1;
-            lander.startBatch(batchId, last.changeSeq());
+            long batchId = groupLast.batchId() + 1;
+            lander.startBatch(batchId, groupLast.changeSeq());
             for (WalChange change : buffered) {
                 landUnlessApplied(change);
             }
@@ -354,7 +370,11 @@ public final class Loader {
             LsnRange positions = reader.batchLsnRange();
             if (positions != null) {
                 ledger.recordPositions(batchId, positions);
+                if (groupHighestLsn == null || positions.last().isAfter(groupHighestLsn)) {
+                    groupHighestLsn = positions.last();
+                }
             }
+            groupLast = new BatchLedger.Last(batchId, lander.lastChangeSeq());
             group.applied(landing, lander.driftColumns(), lander.rejections());
             groupUpToSeq = lander.lastChangeSeq();
             groupLastBatchId = batchId;

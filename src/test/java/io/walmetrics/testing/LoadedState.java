@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param metrics     the 15 columns of the spec, by id
  * @param current     each current_* table, every column, by key
  * @param stagingRows row counts of each stg_* table and of rejected_changes
- * @param ledger      batch_ledger without applied_at
+ * @param ledger      batch_ledger without applied_at and without the metric counts, which are
+ *                    those of the group a batch was folded in (groups end by size and by time)
  */
 public record LoadedState(List<List<Object>> metrics,
                           Map<String, List<List<Object>>> current,
@@ -45,7 +46,7 @@ public record LoadedState(List<List<Object>> metrics,
         }
         return new LoadedState(metrics(db, "metrics"), current, stagingRows(db), db.rows("""
                 select batch_id, input, batch_no, content_hash, stream_hash, records, changes_landed,
-                       changes_ignored, changes_rejected, metrics_upserted, metrics_deleted, last_change_seq
+                       changes_ignored, changes_rejected, last_change_seq
                 from batch_ledger
                 order by batch_id"""));
     }
@@ -64,7 +65,7 @@ public record LoadedState(List<List<Object>> metrics,
         }
         return new LoadedState(metrics(db, "metrics"), current, stagingRows(db), db.rows("""
                 select input, batch_no, content_hash, records, changes_landed, changes_ignored,
-                       changes_rejected, metrics_upserted, metrics_deleted
+                       changes_rejected
                 from batch_ledger
                 order by input, batch_no"""));
     }
