@@ -30,7 +30,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
 /**
- * Measures the loader against the targets of SPEC 9 and prints a table: backfill throughput and
+ * Measures the loader against the targets of docs/measured.md#targets and prints a table: backfill throughput and
  * peak memory of a whole {@code load} in a process of its own (JVM start included), the cost of
  * one 24-record batch on databases already holding many metric rows, and the cold start of a
  * one-batch load. Numbers, never assertions: the machine is shared and noisy.
@@ -135,7 +135,7 @@ public final class Benchmark {
         double documents = summary.getOrDefault("index_actions", 0.0) + summary.getOrDefault("delete_actions", 0.0);
         double seconds = summary.getOrDefault("seconds", 0.0);
         out.printf(Locale.ROOT, "sink %,d flows' metrics (%,.0f documents) into %s: %.1f s wall, %.1f s in the round,"
-                        + " %,.0f documents/s (measured; no target in the spec)%n",
+                        + " %,.0f documents/s (measured; no target set)%n",
                 flows, documents, options.sinkUrl(), wall, seconds, seconds > 0 ? documents / seconds : 0.0);
         if (result.exitCode() != 0) {
             out.println("  the sink failed: " + result.stderr().strip());

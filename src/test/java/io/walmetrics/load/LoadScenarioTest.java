@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One rule of SPEC 2-5 a test: a small WAL input, then what the SQLite file holds afterwards
+ * One rule of of docs/reference.md a test: a small WAL input, then what the SQLite file holds afterwards
  * (metrics, current_*, stg_*, rejected_changes) and what the load reported.
  */
 class LoadScenarioTest {
