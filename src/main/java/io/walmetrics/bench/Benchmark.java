@@ -99,7 +99,7 @@ public final class Benchmark {
                 WalGenerator.write(new WalGenerator.Options(1, flows, Naming.PUBLISHED, Shape.BATCHES), stream);
             }
         }
-        // with the JVM's own heap sizing, then with the heap a loader needs (see the README)
+        // with the JVM's own heap sizing, then with the heap a loader needs (docs/measured.md, Memory)
         for (List<String> jvm : List.of(List.<String>of(), List.of("-Xmx128m"))) {
             Path db = options.workDir().resolve("backfill-" + flows + ".db");
             deleteDatabase(db);
