@@ -25,7 +25,7 @@ create index if not exists batch_ledger_by_input on batch_ledger (input, batch_n
 create index if not exists batch_ledger_by_stream_hash on batch_ledger (stream_hash) where stream_hash is not null;
 
 -- changeset wal-metrics-loader:002-create-rejected-changes
--- comment: Changes of a known table that could not be landed, kept whole with the reason (SPEC 5).
+-- comment: Changes of a known table that could not be landed, kept whole with the reason (docs/reference.md#rejected-changes).
 create table if not exists rejected_changes (
     change_seq integer primary key,  -- shares the sequence of the staging tables
     batch_id   integer not null,

@@ -1,7 +1,7 @@
 -- liquibase formatted sql
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-event-folds-upsert splitStatements:false
--- comment: Applies a landed event insert or update to current_event, in landing order (SPEC 4).
+-- comment: Applies a landed event insert or update to current_event, in landing order (docs/reference.md#folding).
 create trigger if not exists stg_event_folds_upsert
 after insert on stg_event
 when new.kind in ('insert', 'update')
@@ -119,7 +119,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-transaction-folds-upsert splitStatements:false
--- comment: Applies a landed transaction insert or update to current_transaction, in landing order (SPEC 4).
+-- comment: Applies a landed transaction insert or update to current_transaction, in landing order (docs/reference.md#folding).
 create trigger if not exists stg_transaction_folds_upsert
 after insert on stg_transaction
 when new.kind in ('insert', 'update')
@@ -228,7 +228,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-transaction-request-folds-upsert splitStatements:false
--- comment: Applies a landed transaction_request insert or update to current_transaction_request, in landing order (SPEC 4).
+-- comment: Applies a landed transaction_request insert or update to current_transaction_request, in landing order (docs/reference.md#folding).
 create trigger if not exists stg_transaction_request_folds_upsert
 after insert on stg_transaction_request
 when new.kind in ('insert', 'update')
@@ -349,7 +349,7 @@ begin
 end;
 
 -- changeset wal-metrics-loader:005-create-trigger-stg-payment-instrument-token-folds-upsert splitStatements:false
--- comment: Applies a landed payment_instrument_token insert or update to current_payment_instrument_token, in landing order (SPEC 4).
+-- comment: Applies a landed payment_instrument_token insert or update to current_payment_instrument_token, in landing order (docs/reference.md#folding).
 create trigger if not exists stg_payment_instrument_token_folds_upsert
 after insert on stg_payment_instrument_token
 when new.kind in ('insert', 'update')

@@ -1,7 +1,7 @@
 -- liquibase formatted sql
 
 -- changeset wal-metrics-loader:007-create-metrics
--- comment: What the dashboard reads. Grain: one row per current event that joins all four sources (SPEC 3).
+-- comment: What the dashboard reads. Grain: one row per current event that joins all four sources (docs/reference.md#the-metric).
 create table if not exists metrics (
     id                            text not null primary key,
     flow_id                       text,

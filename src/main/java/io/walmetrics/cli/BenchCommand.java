@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
         footer = {"",
             "Example:",
             "  java -jar target/wal-metrics-loader.jar bench --work-dir /tmp/bench",
-            "  java -jar target/wal-metrics-loader.jar bench --quick --sink-url http://127.0.0.1:9200",
+            "  java -jar target/wal-metrics-loader.jar bench --quick --work-dir bench-check",
+            "  java -jar target/wal-metrics-loader.jar bench --sink-url http://127.0.0.1:9200",
             "",
             "Exit codes: 0 done, 1 fatal error, 2 usage error."})
 final class BenchCommand implements Callable<Integer> {
@@ -48,8 +49,8 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Benchmark.Options options = quick
-                ? new Benchmark.Options(workDir, List.of(300), List.of(1_000, 5_000), 20, 2, sinkUrl)
-                : new Benchmark.Options(workDir, List.of(20_000, 200_000), List.of(10_000, 100_000, 1_000_000), 60, 5, sinkUrl);
+                ? new Benchmark.Options(workDir, List.of(300), List.of(1_000, 5_000), 20, 2, sinkUrl, true)
+                : new Benchmark.Options(workDir, List.of(20_000, 200_000), List.of(10_000, 100_000, 1_000_000), 60, 5, sinkUrl, false);
         try {
             new Benchmark(options, spec.commandLine().getOut()).run();
             return ExitCode.OK;

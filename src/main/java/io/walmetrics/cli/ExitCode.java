@@ -1,6 +1,6 @@
 package io.walmetrics.cli;
 
-/** The exit codes of every command (SPEC 6). */
+/** The exit codes of every command (docs/reference.md#exit-codes). */
 public final class ExitCode {
 
     /** Done. */

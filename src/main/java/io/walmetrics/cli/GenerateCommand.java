@@ -25,7 +25,7 @@ import picocli.CommandLine.Parameters;
                 + "deletes and re-inserts. The same seed writes the same file; memory stays flat whatever the size."},
         footer = {"",
             "Example (data/wal.json is exactly this):",
-            "  java -jar target/wal-metrics-loader.jar generate --seed 7 --flows 30 data/wal.json",
+            "  java -jar target/wal-metrics-loader.jar generate --seed 27 --flows 40 data/wal.json",
             "",
             "Exit codes: 0 done, 1 fatal error, 2 usage error."})
 final class GenerateCommand implements Callable<Integer> {

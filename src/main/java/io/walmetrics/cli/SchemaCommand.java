@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
                 + "missing columns goes to standard output. Loads nothing."},
         footer = {"",
             "Example:",
-            "  java -jar target/wal-metrics-loader.jar schema new-wal.json > migrations/008_add_columns_seen_in_wal.sql",
+            "  java -jar target/wal-metrics-loader.jar schema new-wal.json > new-columns.sql",
+            "(when it finds drift, it says which migrations/NNN_….sql to save the changelog as)",
             "",
             "Exit codes: 0 the file matches, 1 fatal error, 2 usage error, 4 differences found."})
 final class SchemaCommand implements Callable<Integer> {

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One metric row as a search index stores it: the fifteen columns of the spec and updated_in_batch.
+ * One metric row as a search index stores it: the fifteen columns of docs/reference.md#the-metric and updated_in_batch.
  * The columns hold what SQLite holds; {@link #writeTo} writes the JSON column as the JSON object it is
  * (search/metrics-index.json maps it as one), every other column as its SQLite value.
  */

@@ -1,6 +1,6 @@
 package io.walmetrics.generate;
 
-/** Which table names the generated WAL uses (SPEC 2.3). */
+/** Which table names the generated WAL uses (docs/reference.md#source-tables). */
 public enum Naming {
     /** event, payment_instrument_token; the event's key column is id. */
     SEED,

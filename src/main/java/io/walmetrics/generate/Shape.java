@@ -1,6 +1,6 @@
 package io.walmetrics.generate;
 
-/** The three input shapes of SPEC 2.2. */
+/** The three input shapes of docs/reference.md#file-shapes. */
 public enum Shape {
     /** A JSON array of batches, each an array of records: the shape of data/wal.json. */
     BATCHES,

@@ -4,7 +4,7 @@ import java.util.function.BooleanSupplier;
 
 /**
  * @param batchSize     records a batch for arrays of records and record streams; null for the
- *                      shape's default (SPEC 2.2)
+ *                      shape's default (docs/reference.md#file-shapes)
  * @param reprocess     apply batches the ledger already holds
  * @param maxRejects    stop the run once more changes than this are rejected; null for no limit
  * @param listener      told of each batch as it is done, or null; with one, each batch commits alone

@@ -2,7 +2,7 @@ package io.walmetrics.schema;
 
 import java.util.Locale;
 
-/** How a PostgreSQL type, as wal2json names it, lands in SQLite (SPEC 2.4). */
+/** How a PostgreSQL type, as wal2json names it, lands in SQLite (docs/reference.md#type-mapping). */
 public enum ColumnKind {
     INTEGER("integer"),
     BOOLEAN("integer"),

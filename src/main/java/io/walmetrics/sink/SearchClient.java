@@ -131,7 +131,7 @@ public final class SearchClient {
             return new NodeBusyException(target.url() + " answered " + what + " with " + status + reason, null);
         }
         String hint = status == 401 ? " (credentials missing or wrong)"
-                : status == 403 ? " (the credentials lack a privilege on index " + target.index() + ", see the README)" : "";
+                : status == 403 ? " (the credentials lack a privilege on index " + target.index() + ", see docs/sink.md for the least privileges)" : "";
         throw new SearchRequestException(target.url() + " refused " + what + ": " + status + hint + reason);
     }
 

@@ -22,13 +22,13 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
  * Lands parsed changes into the {@code stg_*} tables, the only work Java does with the data:
- * each value is converted to its column's type (SPEC 2.4), and a change that cannot be landed
+ * each value is converted to its column's type (docs/reference.md#type-mapping), and a change that cannot be landed
  * goes to {@code rejected_changes} with its reason. The fold triggers on the staging tables
  * apply each landed row to current state as it is inserted, in landing order.
  */
 public final class ChangeLander implements AutoCloseable {
 
-    /** Kinds wal2json writes that carry no row change for us; counted as ignored (SPEC 2.1). */
+    /** Kinds wal2json writes that carry no row change for us; counted as ignored (docs/reference.md#records). */
     private static final Set<String> IGNORED_KINDS = Set.of("message", "truncate");
     private static final Set<String> ROW_KINDS = Set.of("insert", "update", "delete");
     private static final int METADATA_COLUMNS = 6;

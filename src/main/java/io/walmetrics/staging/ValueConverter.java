@@ -5,7 +5,7 @@ import io.walmetrics.wal.Json;
 import io.walmetrics.wal.WalValue;
 import java.util.Locale;
 
-/** Turns a wal2json value into what its staging column stores (SPEC 2.4), or says why it can't. */
+/** Turns a wal2json value into what its staging column stores (docs/reference.md#type-mapping), or says why it can't. */
 final class ValueConverter {
 
     private static final int SHOWN_VALUE_LENGTH = 60;

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  * Reads wal2json format-version 1 records as a stream of batches, one token at a time, so that
  * an input larger than memory holds only the change in hand.
  *
- * <p>The shape is found from the tokens themselves (SPEC 2.2): an array of arrays is a list of
+ * <p>The shape is found from the tokens themselves (docs/reference.md#file-shapes): an array of arrays is a list of
  * batches; an array of records is one batch (or {@code batchSize} records a batch); top-level
  * record values (newline-delimited or concatenated, as pg_recvlogical writes) are grouped
  * {@code batchSize} at a time, one by default, and a top-level array among them is a batch.

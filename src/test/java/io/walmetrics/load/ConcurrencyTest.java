@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Concurrent runs (SPEC 4): loaders started at once against one database do not corrupt it or
+ * Concurrent runs (docs/reference.md#concurrent-runs): loaders started at once against one database do not corrupt it or
  * apply a batch twice; "the second waits (busy timeout) or fails with a clear message".
  *
  * <p>What this suite takes that to allow, for each loader: exit 0 with its one JSON summary on
@@ -168,7 +168,7 @@ class ConcurrencyTest {
         return loaders;
     }
 
-    /** A loader that ended in a way the spec allows may have failed; it runs again, alone, to the end. */
+    /** A loader that ended in a way docs/reference.md#concurrent-runs allows may have failed; it runs again, alone, to the end. */
     private void rerunWhatFailed(Path work, List<LoaderProcess> loaders) {
         for (LoaderProcess failed : loaders) {
             if (failed.exitCode() == 0) {
@@ -181,7 +181,7 @@ class ConcurrencyTest {
         }
     }
 
-    /** What the spec does not allow in how each loader ended. */
+    /** What docs/reference.md#concurrent-runs does not allow in how each loader ended. */
     private static List<String> problemsAgainstSpec(List<LoaderProcess> loaders) {
         List<String> problems = new ArrayList<>();
         for (LoaderProcess loader : loaders) {

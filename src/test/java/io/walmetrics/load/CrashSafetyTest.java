@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Atomic (SPEC 4): a loader killed with {@code kill -9} at any moment leaves the database as of its
+ * Atomic (docs/reference.md#batches): a loader killed with {@code kill -9} at any moment leaves the database as of its
  * last committed batch, and rerunning it finishes the job with the result of an uninterrupted run.
  *
  * <p>The loader runs as a real child JVM and is killed with SIGKILL; kill moments come from

@@ -34,9 +34,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Randomized differential test of SPEC 4 ("sequential meaning"): streams generated from a seed
+ * Randomized differential test of the sequential meaning of a load (docs/reference.md#folding): streams generated from a seed
  * ({@link RandomWal}) are loaded through the real loader into real SQLite files, and the metrics
- * table (the fifteen SPEC 3 columns, and updated_in_batch) and the four current_* tables must equal
+ * table (the fifteen columns of docs/reference.md#the-metric, and updated_in_batch) and the four current_* tables must equal
  * what {@link SequentialModel} gets by applying every change one at a time in file order and
  * joining from scratch. Each stream is loaded three ways: as one file; cut into two or three files
  * loaded one after another (compared after each, and with the one-file load at the end); and its
@@ -315,7 +315,7 @@ class DifferentialTest {
         }
     }
 
-    /** The metrics table by id: the fifteen SPEC columns in order, then updated_in_batch. */
+    /** The metrics table by id: the fifteen metric columns (docs/reference.md#the-metric) in order, then updated_in_batch. */
     static Map<String, Map<String, Object>> metricsTable(TestDb db) {
         Map<String, Map<String, Object>> byId = new TreeMap<>();
         for (Map<String, Object> row : query(db, "select " + String.join(", ", METRIC_COLUMNS)

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Exactly once (SPEC 4): the ledger knows each applied batch of a file by its position and
+ * Exactly once (docs/reference.md#the-ledger): the ledger knows each applied batch of a file by its position and
  * content hash, so loading again applies only what is new, and a rewritten file is refused.
  */
 class IdempotenceTest {

@@ -31,7 +31,7 @@ import java.util.stream.Collectors;
  */
 final class EndToEndRun implements AutoCloseable {
 
-    /** The fifteen columns of SPEC 3, in order. */
+    /** The fifteen columns of docs/reference.md#the-metric, in order. */
     static final List<String> METRIC_COLUMNS = List.of("id", "flow_id", "created_at", "transaction_lifecycle_event",
             "decline_reason", "decline_type", "payment_method", "transaction_id", "transaction_type", "amount",
             "currency_code", "processor_merchant_account_id", "three_d_secure_authentication",
@@ -177,7 +177,7 @@ final class EndToEndRun implements AutoCloseable {
         compare("metrics", METRIC_COLUMNS, expected, actual, differences);
     }
 
-    /** Every source column of every current row (SPEC 4: the state the join is computed on). */
+    /** Every source column of every current row (docs/reference.md#folding: the state the join is computed on). */
     private void compareCurrentRows(List<String> differences) throws SQLException {
         Map<String, List<SourceSchema.Column>> loaderColumns = Map.of(
                 "event", SourceSchema.EVENT, "transaction", SourceSchema.TRANSACTION,

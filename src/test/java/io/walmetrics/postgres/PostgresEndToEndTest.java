@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * with the published columns and types, a wal2json slot is created, a seeded random workload runs
  * through JDBC, the slot's records are cut into minute batches and loaded by the real loader into
  * a real SQLite file, and the metrics table must equal the join PostgreSQL computes on its own
- * tables (SPEC 3), row by row and column by column; the loader's current_* tables must equal the
+ * tables (docs/reference.md#the-metric), row by row and column by column; the loader's current_* tables must equal the
  * PostgreSQL tables too.
  *
  * <p>Needs the server {@code .ci/postgres-setup.sh} sets up (see {@link PostgresServer} for the
@@ -94,7 +94,7 @@ class PostgresEndToEndTest {
     }
 
     /**
-     * SPEC 3: of several requests in a flow, the one with the greatest created_at. PostgreSQL
+     * docs/reference.md#the-metric: of several requests in a flow, the one with the greatest created_at. PostgreSQL
      * compares timestamps as times; the text wal2json writes sorts the same way only for years 1
      * to 9999 AD: '10000-01-01 00:00:00' sorts before '2024-…', and '0002-01-01 00:00:00 BC'
      * (earlier) after '0001-01-01 00:00:00 BC'.

@@ -12,7 +12,7 @@ import java.util.stream.Collectors;
 /**
  * The four source tables in PostgreSQL, with the published columns and types (those of
  * {@code migrations/001_create_source_catalog.sql}, which a load checks: any other type would be
- * reported as schema drift), in one of the two namings of SPEC 2.3.
+ * reported as schema drift), in one of the two namings of docs/reference.md#source-tables.
  *
  * <p>Every jsonb column is stored out of line without compression ({@code SET STORAGE EXTERNAL}),
  * so a value of a few KB goes to TOAST and an update that leaves it alone omits it from the WAL.
@@ -191,7 +191,7 @@ final class SourceSchema {
     }
 
     /**
-     * PostgreSQL's own answer to SPEC 3 on its own tables: the fifteen metric columns as text
+     * PostgreSQL's own answer to docs/reference.md#the-metric on its own tables: the fifteen metric columns as text
      * (amount as a number), one row per event that joins, by id. Of several requests in a flow the
      * one with the greatest created_at (NULL lowest), then the greatest id as text.
      */

@@ -8,9 +8,9 @@ import java.util.Objects;
 
 /**
  * What a load leaves in a database, read back for comparison with another database, and the
- * invariants every committed state must keep (SPEC 4: atomic, exactly once).
+ * invariants every committed state must keep (docs/reference.md#batches and #the-ledger: atomic, exactly once).
  *
- * @param metrics     the 15 columns of the spec, by id
+ * @param metrics     the 15 columns of docs/reference.md#the-metric, by id
  * @param current     each current_* table, every column, by key
  * @param stagingRows row counts of each stg_* table and of rejected_changes
  * @param ledger      batch_ledger without applied_at and without the metric counts, which are

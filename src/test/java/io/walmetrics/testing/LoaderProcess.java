@@ -170,7 +170,7 @@ public final class LoaderProcess implements AutoCloseable {
 
     /**
      * The {@code --json} summary: standard output must be exactly one JSON object of numbers
-     * (SPEC 6), nothing before or after it.
+     * (docs/reference.md#summaries), nothing before or after it.
      */
     public Map<String, Number> jsonSummary() {
         String out = stdout();

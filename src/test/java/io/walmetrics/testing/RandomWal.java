@@ -16,7 +16,7 @@ import java.util.UUID;
 
 /**
  * Generates a WAL stream from a seed: batches of records of changes to the four source tables
- * over small key spaces, so keys collide all the time, in every order the SPEC allows: inserts,
+ * over small key spaces, so keys collide all the time, in every order wal2json can write them (docs/reference.md#folding): inserts,
  * re-inserts over a live key, updates with and without oldkeys, key-changing updates, updates
  * leaving out columns (join and jsonb columns included), updates of rows never seen, deletes with
  * key-only and full-identity oldkeys, rows arriving before or after their join partners, several

@@ -9,9 +9,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The loader's meaning written the slow, obvious way (SPEC 4, "sequential meaning"): four source
+ * The loader's meaning written the slow, obvious way (docs/reference.md#folding, the sequential meaning): four source
  * tables as Java maps, every change applied one at a time in file order, then the four-way join
- * of SPEC 3 computed from scratch. No SQL: a randomized test compares the loader against this.
+ * of docs/reference.md#the-metric computed from scratch. No SQL: a randomized test compares the loader against this.
  *
  * <p>Rows are keyed by the WAL table's own key column ({@code event_id} for {@code event_v2_data})
  * and hold WAL column names; a column a row does not hold is NULL.
@@ -23,14 +23,14 @@ public final class SequentialModel {
     public static final String REQUEST = "transaction_request";
     public static final String TOKEN = "payment_instrument_token_data";
 
-    /** The key column of each WAL table the metric reads (SPEC 2.3); other tables are ignored. */
+    /** The key column of each WAL table the metric reads (docs/reference.md#source-tables); other tables are ignored. */
     public static final Map<String, String> KEY_COLUMN = Map.of(
             EVENT, "event_id",
             TRANSACTION, "transaction_id",
             REQUEST, "transaction_request_id",
             TOKEN, "token_id");
 
-    /** The fifteen metric columns of SPEC 3, in order. */
+    /** The fifteen metric columns of docs/reference.md#the-metric, in order. */
     public static final java.util.List<String> METRIC_COLUMNS = java.util.List.of(
             "id", "flow_id", "created_at", "transaction_lifecycle_event", "decline_reason", "decline_type",
             "payment_method", "transaction_id", "transaction_type", "amount", "currency_code",
@@ -79,7 +79,7 @@ public final class SequentialModel {
         return Optional.ofNullable(tables.get(table).get(key));
     }
 
-    /** The metric table as SPEC 3 defines it over the current rows, by event id. */
+    /** The metric table as docs/reference.md#the-metric defines it over the current rows, by event id. */
     public SortedMap<String, Map<String, Object>> metrics() {
         SortedMap<String, Map<String, Object>> metrics = new TreeMap<>();
         for (Map<String, Object> event : tables.get(EVENT).values()) {
