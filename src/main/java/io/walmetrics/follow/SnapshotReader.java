@@ -69,7 +69,10 @@ final class SnapshotReader {
     private void writeTable(Table table, JsonGenerator json) throws SQLException, IOException {
         StringBuilder select = new StringBuilder("select ");
         for (int i = 0; i < table.columns().size(); i++) {
-            select.append(i == 0 ? "" : ", ").append(quote(table.columns().get(i).name())).append("::text");
+            // the type's output function, as wal2json calls it (a cast to text may differ: char(n) loses its padding)
+            String column = quote(table.columns().get(i).name());
+            select.append(i == 0 ? "" : ", ").append("case when ").append(column).append(" is null then null else format('%s', ")
+                    .append(column).append(") end");
         }
         select.append(" from only ").append(table.qualified());
         try (Statement statement = connection.createStatement()) {

@@ -26,8 +26,8 @@ final class FollowRun implements AutoCloseable {
     final long seed;
     final SourceSchema schema = SourceSchema.published();
     final ScratchDatabase database;
-    final Connection reader;
-    final Connection writer;
+    Connection reader;
+    Connection writer;
     final Workload workload;
     final Path dir;
     final String slot;
@@ -67,7 +67,7 @@ final class FollowRun implements AutoCloseable {
 
     /** The reference capture up to now. */
     CapturedWal referenceWal() throws SQLException {
-        captured.addAll(reference.take());
+        captured.addAll(reference.take(true));
         return new CapturedWal(captured);
     }
 
@@ -166,7 +166,9 @@ final class FollowRun implements AutoCloseable {
         for (LoaderProcess process : processes) {
             process.close();
         }
-        try (database; reader; writer) {
+        Connection readerNow = reader;
+        Connection writerNow = writer;
+        try (database; readerNow; writerNow) {
             if (reference != null) {
                 reference.close();
             }
