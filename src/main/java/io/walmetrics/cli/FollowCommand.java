@@ -39,8 +39,10 @@ import picocli.CommandLine.Option;
                 + " never from the command line; TLS settings pass through the JDBC address."},
         footer = {"",
             "Example:",
-            "  PGUSER=walmetrics_follow PGPASSWORD=... java -jar target/wal-metrics-loader.jar follow \\",
-            "      --source jdbc:postgresql://127.0.0.1:5432/shop --slot walmetrics --create-slot --db metrics.db",
+            "  export PGUSER=walmetrics_follow PGPASSWORD=...",
+            "  java -jar target/wal-metrics-loader.jar follow \\",
+            "      --source jdbc:postgresql://127.0.0.1:5432/shop \\",
+            "      --slot walmetrics --create-slot --db metrics.db",
             "",
             "A slot nobody reads keeps every byte of WAL on the server from its confirmed position on, until the disk"
                 + " is full: when you stop following for good, drop it with --drop-slot.",

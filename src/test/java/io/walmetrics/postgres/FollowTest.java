@@ -55,6 +55,24 @@ class FollowTest {
                     + " what PostgreSQL decoded (more is a change applied twice, fewer one lost)");
             assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
             assertEquals(expected, follow.jsonSummary().get("changes_landed").longValue(), follow.describe());
+
+            // status asks the server for the slot: its confirmed LSN, and the WAL kept for it
+            String confirmed;
+            try (Statement statement = run.reader.createStatement();
+                 var rows = statement.executeQuery("select confirmed_flush_lsn::text from pg_replication_slots where slot_name = '"
+                         + run.slot + "'")) {
+                rows.next();
+                confirmed = rows.getString(1);
+            }
+            try (LoaderProcess status = LoaderProcess.start(dir, FollowRun.credentials(), "status", "--db", "metrics.db")) {
+                assertEquals(0, status.awaitExit(Duration.ofSeconds(30)), status.describe());
+                List<String> lines = status.stdout().lines().filter(line -> line.startsWith("  follow")).toList();
+                assertEquals(1, lines.size(), status.describe());
+                String pattern = java.util.regex.Pattern.quote("  follow    slot " + run.slot + " of " + run.url
+                        + ", snapshot done (0 rows): confirmed up to LSN " + confirmed + ", ")
+                        + "[0-9,]+" + java.util.regex.Pattern.quote(" bytes of WAL behind the server, not being read");
+                assertTrue(lines.get(0).matches(pattern), lines.get(0) + "\n does not match " + pattern);
+            }
         }
     }
 
