@@ -442,6 +442,11 @@ public final class Follower {
         out.line(String.format(Locale.ROOT, "%s: %,d transactions, %,d changes landed%s, %,d rejected; %,d metric rows now;"
                         + " confirmed up to LSN %s (%.2f s)", display, records, report.changesLanded(), skipped,
                 report.changesRejected(), report.metricRows(), last.asString(), (System.nanoTime() - started) / 1e9));
+        if (options.verbose()) {
+            StringBuilder phases = new StringBuilder("  where the time went:");
+            report.phaseSeconds().forEach((phase, seconds) -> phases.append(String.format(Locale.ROOT, " %s %.2f s", phase, seconds)));
+            out.line(phases.toString());
+        }
     }
 
     private String addTables() {
