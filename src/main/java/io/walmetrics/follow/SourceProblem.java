@@ -56,6 +56,10 @@ public final class SourceProblem extends RuntimeException {
             return fatal(where + ": logical decoding needs wal_level = logical on the server (now: " + text
                     + "): set wal_level = logical in postgresql.conf and restart PostgreSQL", e);
         }
+        if (lower.contains("may not be used as an output plugin")) {
+            return fatal(where + ": the server does not allow wal2json as an output plugin (" + text + "): add it to"
+                    + " output_plugin_libraries in postgresql.conf and reload the server configuration", e);
+        }
         if (state.equals("58P01") || lower.contains("could not access file")) {
             return fatal(where + ": the server has no output plugin wal2json (" + text + "): install it"
                     + " (Debian: apt-get install postgresql-15-wal2json; on a managed service allow-list it)", e);

@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 final class FollowRun implements AutoCloseable {
 
     final long seed;
-    final SourceSchema schema = SourceSchema.published();
+    final SourceSchema schema;
     final ScratchDatabase database;
     Connection reader;
     Connection writer;
@@ -38,8 +38,9 @@ final class FollowRun implements AutoCloseable {
     private final List<LoaderProcess> processes = new ArrayList<>();
     private TestDb sqlite;
 
-    private FollowRun(long seed, Path dir, ScratchDatabase database) throws SQLException {
+    private FollowRun(long seed, Path dir, ScratchDatabase database, SourceSchema schema) throws SQLException {
         this.seed = seed;
+        this.schema = schema;
         this.dir = dir;
         this.database = database;
         this.reader = database.connect();
@@ -51,9 +52,13 @@ final class FollowRun implements AutoCloseable {
     }
 
     static FollowRun create(long seed, Path dir) throws SQLException {
+        return create(seed, dir, SourceSchema.published());
+    }
+
+    static FollowRun create(long seed, Path dir, SourceSchema schema) throws SQLException {
         ScratchDatabase database = ScratchDatabase.create();
         try {
-            return new FollowRun(seed, dir, database);
+            return new FollowRun(seed, dir, database, schema);
         } catch (SQLException | RuntimeException e) {
             database.close();
             throw e;
@@ -77,10 +82,15 @@ final class FollowRun implements AutoCloseable {
 
     /** {@code follow} of this run's slot into metrics.db, with short batches. */
     LoaderProcess start(String... extra) {
+        return start(credentials(), extra);
+    }
+
+    /** The same, as another role (PGUSER and PGPASSWORD of {@code environment}). */
+    LoaderProcess start(Map<String, String> environment, String... extra) {
         List<String> args = new ArrayList<>(List.of("follow", "--source", url, "--slot", slot, "--db", "metrics.db",
                 "--batch-seconds", "0.2"));
         args.addAll(List.of(extra));
-        LoaderProcess process = LoaderProcess.start(dir, credentials(), args.toArray(String[]::new));
+        LoaderProcess process = LoaderProcess.start(dir, environment, args.toArray(String[]::new));
         processes.add(process);
         return process;
     }

@@ -242,6 +242,31 @@ class FollowTest {
         }
     }
 
+    @Test
+    void the_readme_role_with_nothing_but_replication_and_select_follows(@TempDir Path dir) throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int block = readme.indexOf("```sql\ncreate role walmetrics_follow");
+        assertTrue(block >= 0, "README.md has no sql block that creates the role walmetrics_follow");
+        String sql = readme.substring(block + "```sql\n".length(), readme.indexOf("```", block + 6));
+        String role = "wmf_readme_" + Integer.toHexString(new Random().nextInt(1 << 20));
+        String password = "pw-" + role;
+        try {
+            try (FollowRun run = FollowRun.create(61, dir, SourceSchema.seed())) {
+                run.workload.run(150);
+                // as written, but in the test's database and with a role and password of its own
+                PostgresServer.asSuperuser(run.database.name(), sql.replace("walmetrics_follow", role)
+                        .replace("'change-me'", "'" + password + "'"));
+                LoaderProcess follow = run.start(Map.of("PGUSER", role, "PGPASSWORD", password), "--create-slot");
+                FollowRun.awaitFollowing(follow, CATCH_UP);
+                run.workload.run(100);
+                run.awaitEqual(CATCH_UP, follow);
+                assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
+            }
+        } finally {
+            PostgresServer.asSuperuser("walmetrics", "drop role if exists " + role);
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private static void assertOneLine(int exitCode, String line, FollowRun run, Map<String, String> environment,

@@ -65,8 +65,13 @@ final class PostgresServer {
      * what the test role may not do, such as making roles. Needs root, as the tests have in CI.
      */
     static void asSuperuser(String sql) throws java.io.IOException, InterruptedException {
+        asSuperuser("walmetrics", sql);
+    }
+
+    /** {@link #asSuperuser(String)} in this database; the SQL may hold several statements. */
+    static void asSuperuser(String database, String sql) throws java.io.IOException, InterruptedException {
         Process psql = new ProcessBuilder("runuser", "-u", "postgres", "--", "psql", "--cluster", "15/walmetrics", "-X", "-q",
-                "-v", "ON_ERROR_STOP=1", "-tA", "-d", "walmetrics", "-c", sql).redirectErrorStream(true).start();
+                "-v", "ON_ERROR_STOP=1", "-tA", "-d", database, "-c", sql).redirectErrorStream(true).start();
         String output = new String(psql.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (psql.waitFor() != 0) {
             throw new AssertionError("psql as postgres failed for " + sql + ": " + output);
