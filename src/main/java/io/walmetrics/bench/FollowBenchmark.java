@@ -265,8 +265,7 @@ public final class FollowBenchmark {
             command.add(System.getProperty("java.class.path"));
             command.add("io.walmetrics.cli.Main");
         }
-        command.addAll(List.of("follow", "--source", url, "--slot", SLOT, "--db", db.toString(), "--batch-seconds", "1",
-                "--verbose"));
+        command.addAll(List.of("follow", "--source", url, "--slot", SLOT, "--db", db.toString(), "--batch-seconds", "1"));
         command.addAll(List.of(extra));
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();

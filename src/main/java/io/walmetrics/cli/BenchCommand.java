@@ -62,7 +62,9 @@ final class BenchCommand implements Callable<Integer> {
                 : new Benchmark.Options(workDir, List.of(20_000, 200_000), List.of(10_000, 100_000, 1_000_000), 60, 5, sinkUrl);
         try {
             if (followSource != null) {
-                new FollowBenchmark(followSource, workDir, quick ? 20_000 : 1_000_000, quick ? 4_000 : 100_000,
+                // -Dwalmetrics.bench.follow.rows=N and .changes=N make the snapshot and the backlog smaller or larger
+                new FollowBenchmark(followSource, workDir, Integer.getInteger("walmetrics.bench.follow.rows", quick ? 20_000 : 1_000_000),
+                        Integer.getInteger("walmetrics.bench.follow.changes", quick ? 4_000 : 100_000),
                         quick ? 10 : 40, spec.commandLine().getOut()).run();
                 return ExitCode.OK;
             }
