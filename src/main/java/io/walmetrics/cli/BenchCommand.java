@@ -1,6 +1,7 @@
 package io.walmetrics.cli;
 
 import io.walmetrics.bench.Benchmark;
+import io.walmetrics.bench.FollowBenchmark;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,6 +25,8 @@ import picocli.CommandLine.Option;
             "  java -jar target/wal-metrics-loader.jar bench --work-dir /tmp/bench",
             "  java -jar target/wal-metrics-loader.jar bench --quick --work-dir bench-check",
             "  java -jar target/wal-metrics-loader.jar bench --sink-url http://127.0.0.1:9200",
+            "  PGUSER=walmetrics PGPASSWORD=... java -jar target/wal-metrics-loader.jar bench \\",
+            "      --follow-source jdbc:postgresql://127.0.0.1:5433/walmetrics",
             "",
             "Exit codes: 0 done, 1 fatal error, 2 usage error."})
 final class BenchCommand implements Callable<Integer> {
@@ -43,6 +46,13 @@ final class BenchCommand implements Callable<Integer> {
                     + " backfill's metrics, in an index of its own that is deleted after (default: no sink figure).")
     String sinkUrl;
 
+    @Option(names = "--follow-source", paramLabel = "URL",
+            description = "Measure follow instead, against this PostgreSQL server (jdbc:postgresql://HOST:PORT/DB; user and"
+                    + " password from PGUSER and PGPASSWORD; the role needs CREATEDB and REPLICATION): the snapshot of"
+                    + " 1,000,000 existing rows, the latency from a commit to its metric row with --batch-seconds 1, and"
+                    + " catch-up of a slot holding 100,000 changes. It works in a database of its own, dropped after.")
+    String followSource;
+
     @Option(names = "--verbose", description = "Print stack traces with errors.")
     boolean verbose;
 
@@ -52,6 +62,13 @@ final class BenchCommand implements Callable<Integer> {
                 ? new Benchmark.Options(workDir, List.of(300), List.of(1_000, 5_000), 20, 2, sinkUrl, true)
                 : new Benchmark.Options(workDir, List.of(20_000, 200_000), List.of(10_000, 100_000, 1_000_000), 60, 5, sinkUrl, false);
         try {
+            if (followSource != null) {
+                // -Dwalmetrics.bench.follow.rows=N and .changes=N make the snapshot and the backlog smaller or larger
+                new FollowBenchmark(followSource, workDir, Integer.getInteger("walmetrics.bench.follow.rows", quick ? 20_000 : 1_000_000),
+                        Integer.getInteger("walmetrics.bench.follow.changes", quick ? 4_000 : 100_000),
+                        quick ? 10 : 40, spec.commandLine().getOut()).run();
+                return ExitCode.OK;
+            }
             new Benchmark(options, spec.commandLine().getOut()).run();
             return ExitCode.OK;
         } catch (Exception e) {

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Turns wal2json change records into the denormalised metrics table of a SQLite database.",
         subcommands = {LoadCommand.class, WatchCommand.class, GenerateCommand.class, SchemaCommand.class,
             RecomputeCommand.Verify.class, RecomputeCommand.Rebuild.class, ReportCommand.class, StatusCommand.class,
-            ExportCommand.class, SinkCommand.class, BenchCommand.class},
+            ExportCommand.class, SinkCommand.class, FollowCommand.class, BenchCommand.class},
         footer = {"", "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes, 4 differences found (verify, schema)."})
 public final class Main implements Runnable {
 
@@ -37,6 +37,6 @@ public final class Main implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "name a command: load, watch, generate, schema, verify, rebuild, report, status, export, sink or bench");
+                "name a command: load, watch, generate, schema, verify, rebuild, report, status, export, sink, follow or bench");
     }
 }

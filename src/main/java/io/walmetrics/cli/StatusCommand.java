@@ -10,6 +10,9 @@ import java.io.UncheckedIOException;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
+import io.walmetrics.follow.FollowState;
+import io.walmetrics.follow.SlotStatus;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,7 +25,9 @@ import picocli.CommandLine.Option;
             "Shows what the database holds: batches applied and the last one, rows per staging and current "
                 + "table, metric rows, rejected changes by reason, and schema drift.",
             "",
-            "Reads only: a database that does not exist is an error, never created."},
+            "Reads only: a database that does not exist is an error, never created. For each replication slot that"
+                + " follow reads, it asks the server (user and password from PGUSER and PGPASSWORD) for the slot's"
+                + " confirmed LSN and how many bytes of WAL the server keeps for it."},
         footer = {"",
             "Example:",
             "  java -jar target/wal-metrics-loader.jar status --db metrics.db",
@@ -44,21 +49,24 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         DatabaseStatus status;
+        List<SlotStatus> slots;
         try {
             Jdbi jdbi = common.openToRead();
             status = StatusReader.read(jdbi);
+            // a followed slot, as its server sees it now (the user and password of the environment)
+            slots = FollowState.all(jdbi).stream().map(slot -> SlotStatus.query(slot, System.getenv())).toList();
         } catch (IOException | RuntimeException e) {
             return Failures.report(e, common.db, common.verbose, err);
         }
         if (json) {
-            printJson(status);
+            printJson(status, slots);
         } else {
-            printReadable(spec.commandLine().getOut(), status);
+            printReadable(spec.commandLine().getOut(), status, slots);
         }
         return ExitCode.OK;
     }
 
-    private void printReadable(PrintWriter out, DatabaseStatus status) {
+    private void printReadable(PrintWriter out, DatabaseStatus status, List<SlotStatus> slots) {
         out.println(common.db);
         DatabaseStatus.LastBatch last = status.lastBatch();
         out.printf(Locale.ROOT, "  batches   %,d applied%s%n", status.batchesApplied(), last == null ? ""
@@ -83,10 +91,27 @@ final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "    %s; %,d changes, batches %d to %d%n", drift.describe(), drift.changes(),
                     drift.firstBatchId(), drift.lastBatchId());
         }
+        for (SlotStatus slot : slots) {
+            FollowState.Slot known = slot.slot();
+            out.printf(Locale.ROOT, "  follow    slot %s of %s, snapshot %s%s: %s%n", known.slotName(), known.source(),
+                    known.snapshot().name().toLowerCase(Locale.ROOT),
+                    known.snapshotRows() == null ? "" : String.format(Locale.ROOT, " (%,d rows)", known.snapshotRows()),
+                    slot.problem() != null ? slot.problem()
+                            : String.format(Locale.ROOT, "confirmed up to LSN %s, %,d bytes of WAL behind the server, %s",
+                                    slot.confirmedLsn(), slot.lagBytes(), slot.active() ? "being read" : "not being read"));
+        }
         out.flush();
     }
 
-    private void printJson(DatabaseStatus status) {
+    private static void writeNullable(JsonGenerator out, String field, String value) throws IOException {
+        if (value == null) {
+            out.writeNullField(field);
+        } else {
+            out.writeStringField(field, value);
+        }
+    }
+
+    private void printJson(DatabaseStatus status, List<SlotStatus> slots) {
         try (JsonGenerator out = Json.FACTORY.createGenerator(System.out)) {
             out.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
             out.writeStartObject();
@@ -137,6 +162,27 @@ final class StatusCommand implements Callable<Integer> {
                 out.writeNumberField("changes", drift.changes());
                 out.writeNumberField("first_batch_id", drift.firstBatchId());
                 out.writeNumberField("last_batch_id", drift.lastBatchId());
+                out.writeEndObject();
+            }
+            out.writeEndArray();
+            out.writeArrayFieldStart("follow_slots");
+            for (SlotStatus slot : slots) {
+                out.writeStartObject();
+                out.writeStringField("slot", slot.slot().slotName());
+                out.writeStringField("source", slot.slot().source());
+                out.writeStringField("snapshot_state", slot.slot().snapshot().name().toLowerCase(Locale.ROOT));
+                writeNullable(out, "confirmed_lsn", slot.confirmedLsn());
+                if (slot.lagBytes() != null) {
+                    out.writeNumberField("lag_bytes", slot.lagBytes());
+                } else {
+                    out.writeNullField("lag_bytes");
+                }
+                if (slot.active() != null) {
+                    out.writeBooleanField("active", slot.active());
+                } else {
+                    out.writeNullField("active");
+                }
+                writeNullable(out, "problem", slot.problem());
                 out.writeEndObject();
             }
             out.writeEndArray();

@@ -73,6 +73,11 @@ public final class SourceCatalog {
     }
 
     /** The mapping for a table name from the WAL, or null for a table the metric does not read. */
+    /** Every table name wal2json may write for a source (both namings). */
+    public java.util.Set<String> walTables() {
+        return walTables.keySet();
+    }
+
     public WalTableMapping walTable(String walTable) {
         return walTable == null ? null : walTables.get(walTable);
     }

@@ -40,6 +40,26 @@ final class CapturedWal {
         }
     }
 
+    /**
+     * The nextlsn (as a 64-bit number) of each record that changed a source table: the records
+     * must have been taken with positions ({@link Wal2jsonSlot#take(boolean)}).
+     */
+    List<Long> positionsOfSourceChanges(SourceSchema schema) {
+        List<Long> positions = new ArrayList<>();
+        for (String record : records) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> parsed = (Map<String, Object>) parse(record);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> recordChanges = (List<Map<String, Object>>) parsed.get("change");
+            if (recordChanges.stream().anyMatch(change -> schema.tables().containsKey(String.valueOf(change.get("table"))))) {
+                String lsn = (String) parsed.get("nextlsn");
+                int slash = lsn.indexOf('/');
+                positions.add((Long.parseLong(lsn.substring(0, slash), 16) << 32) | Long.parseLong(lsn.substring(slash + 1), 16));
+            }
+        }
+        return positions;
+    }
+
     int records() {
         return records.size();
     }

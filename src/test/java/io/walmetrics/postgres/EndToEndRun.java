@@ -172,13 +172,34 @@ final class EndToEndRun implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------
 
     private void compareMetrics(List<String> differences) throws SQLException {
-        Map<String, List<String>> expected = postgresMetrics();
-        Map<String, List<String>> actual = sqliteRowsById("select " + String.join(", ", METRIC_COLUMNS) + " from metrics");
+        compareMetrics(reader, schema, sqlite.jdbi(), differences);
+    }
+
+    private void compareCurrentRows(List<String> differences) throws SQLException {
+        compareCurrentRows(reader, schema, sqlite.jdbi(), differences);
+    }
+
+    /**
+     * Where a loader database and PostgreSQL's own tables differ: the metrics table against
+     * PostgreSQL's join, every current_* table against its table; empty when they are equal.
+     */
+    static List<String> differences(Connection postgres, SourceSchema schema, org.jdbi.v3.core.Jdbi sqlite) throws SQLException {
+        List<String> differences = new ArrayList<>();
+        compareMetrics(postgres, schema, sqlite, differences);
+        compareCurrentRows(postgres, schema, sqlite, differences);
+        return differences;
+    }
+
+    private static void compareMetrics(Connection reader, SourceSchema schema, org.jdbi.v3.core.Jdbi sqlite,
+                                       List<String> differences) throws SQLException {
+        Map<String, List<String>> expected = rowsById(reader, schema.metricsQuery());
+        Map<String, List<String>> actual = sqliteRowsById(sqlite, "select " + String.join(", ", METRIC_COLUMNS) + " from metrics");
         compare("metrics", METRIC_COLUMNS, expected, actual, differences);
     }
 
     /** Every source column of every current row (docs/reference.md#folding: the state the join is computed on). */
-    private void compareCurrentRows(List<String> differences) throws SQLException {
+    private static void compareCurrentRows(Connection reader, SourceSchema schema, org.jdbi.v3.core.Jdbi sqlite,
+                                           List<String> differences) throws SQLException {
         Map<String, List<SourceSchema.Column>> loaderColumns = Map.of(
                 "event", SourceSchema.EVENT, "transaction", SourceSchema.TRANSACTION,
                 "transaction_request", SourceSchema.REQUEST, "payment_instrument_token", SourceSchema.TOKEN);
@@ -186,7 +207,7 @@ final class EndToEndRun implements AutoCloseable {
             String source = table.equals(schema.event) ? "event" : table.equals(schema.token) ? "payment_instrument_token" : table;
             List<String> columns = loaderColumns.get(source).stream().map(SourceSchema.Column::name).toList();
             Map<String, List<String>> expected = rowsById(reader, schema.rowsQuery(table));
-            Map<String, List<String>> actual = sqliteRowsById("select " + String.join(", ", columns) + " from current_" + source);
+            Map<String, List<String>> actual = sqliteRowsById(sqlite, "select " + String.join(", ", columns) + " from current_" + source);
             compare("current_" + source, columns, expected, actual, differences);
         }
     }
@@ -212,7 +233,7 @@ final class EndToEndRun implements AutoCloseable {
         }
     }
 
-    private static Map<String, List<String>> rowsById(Connection connection, String sql) throws SQLException {
+    static Map<String, List<String>> rowsById(Connection connection, String sql) throws SQLException {
         Map<String, List<String>> rows = new TreeMap<>();
         try (Statement statement = connection.createStatement(); ResultSet result = statement.executeQuery(sql)) {
             int columns = result.getMetaData().getColumnCount();
@@ -228,9 +249,9 @@ final class EndToEndRun implements AutoCloseable {
         return rows;
     }
 
-    private Map<String, List<String>> sqliteRowsById(String sql) {
+    static Map<String, List<String>> sqliteRowsById(org.jdbi.v3.core.Jdbi sqlite, String sql) {
         Map<String, List<String>> rows = new TreeMap<>();
-        for (List<String> row : sqlite.jdbi().withHandle(handle -> handle.createQuery(sql).map((result, ctx) -> {
+        for (List<String> row : sqlite.withHandle(handle -> handle.createQuery(sql).map((result, ctx) -> {
             int columns = result.getMetaData().getColumnCount();
             List<String> values = new ArrayList<>(columns);
             for (int i = 1; i <= columns; i++) {

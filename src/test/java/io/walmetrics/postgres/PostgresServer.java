@@ -60,6 +60,39 @@ final class PostgresServer {
         Assumptions.abort(message);
     }
 
+    /**
+     * Runs SQL as the cluster's superuser (postgres, through psql as the setup script does): for
+     * what the test role may not do, such as making roles. Needs root, as the tests have in CI.
+     */
+    static void asSuperuser(String sql) throws java.io.IOException, InterruptedException {
+        asSuperuser("walmetrics", sql);
+    }
+
+    /** {@link #asSuperuser(String)} in this database; the SQL may hold several statements. */
+    static void asSuperuser(String database, String sql) throws java.io.IOException, InterruptedException {
+        Process psql = new ProcessBuilder("runuser", "-u", "postgres", "--", "psql", "--cluster", "15/walmetrics", "-X", "-q",
+                "-v", "ON_ERROR_STOP=1", "-tA", "-d", database, "-c", sql).redirectErrorStream(true).start();
+        String output = new String(psql.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (psql.waitFor() != 0) {
+            throw new AssertionError("psql as postgres failed for " + sql + ": " + output);
+        }
+    }
+
+    /** Waits until the server takes connections again (after a restart). */
+    static void awaitUp(java.time.Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try (Connection connection = connect()) {
+                return;
+            } catch (SQLException notYet) {
+                if (System.nanoTime() > until) {
+                    throw new AssertionError("PostgreSQL did not come back within " + timeout.toSeconds() + " s: " + notYet.getMessage());
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
     static Connection connect() throws SQLException {
         return connect(URL);
     }

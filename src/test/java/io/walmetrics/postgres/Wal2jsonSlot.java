@@ -44,9 +44,15 @@ final class Wal2jsonSlot implements AutoCloseable {
 
     /** The wal2json records (JSON text, one per transaction, in commit order) since the last call. */
     List<String> take() throws SQLException {
+        return take(false);
+    }
+
+    /** As {@link #take()}; with {@code positions} each record also carries its nextlsn. */
+    List<String> take(boolean positions) throws SQLException {
         List<String> records = new ArrayList<>();
         try (PreparedStatement changes = connection.prepareStatement(
-                "select data from pg_logical_slot_get_changes(?, null, null, 'format-version', '1')")) {
+                "select data from pg_logical_slot_get_changes(?, null, null, 'format-version', '1'"
+                        + (positions ? ", 'include-lsn', '1'" : "") + ")")) {
             changes.setString(1, name);
             try (ResultSet rows = changes.executeQuery()) {
                 while (rows.next()) {

@@ -53,7 +53,7 @@ final class Workload {
 
     private final Random random;
     private final SourceSchema schema;
-    private final Connection connection;
+    private Connection connection;
     private final List<String> merchantAccounts;
     private final List<String> timestamps = new ArrayList<>();
 
@@ -90,6 +90,12 @@ final class Workload {
             live.put(table, new ArrayList<>());
             deleted.put(table, new ArrayList<>());
         }
+    }
+
+    /** Goes on writing through another connection (after a restart of the server broke the first). */
+    void reconnect(Connection replacement) throws SQLException {
+        replacement.setAutoCommit(false);
+        this.connection = replacement;
     }
 
     /** Runs this many more PostgreSQL transactions, each committed (or rolled back) before the next. */

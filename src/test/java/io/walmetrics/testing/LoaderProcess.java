@@ -71,6 +71,11 @@ public final class LoaderProcess implements AutoCloseable {
 
     /** Starts {@code io.walmetrics.cli.Main} with the arguments, in {@code workDir}. */
     public static LoaderProcess start(Path workDir, String... args) {
+        return start(workDir, Map.of(), args);
+    }
+
+    /** {@link #start(Path, String...)} with these variables added to its environment (PGUSER, PGPASSWORD for follow). */
+    public static LoaderProcess start(Path workDir, Map<String, String> environment, String... args) {
         int number = STARTED.incrementAndGet();
         String name = "loader-" + number;
         List<String> command = command(args);
@@ -78,7 +83,9 @@ public final class LoaderProcess implements AutoCloseable {
         Path stderr = workDir.resolve(name + ".stderr");
         try {
             long started = System.nanoTime();
-            Process process = new ProcessBuilder(command)
+            ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            Process process = builder
                     .directory(workDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(stdout.toFile())

@@ -1,0 +1,502 @@
+package io.walmetrics.follow;
+
+import io.walmetrics.load.LoadFailedException;
+import io.walmetrics.load.LoadOptions;
+import io.walmetrics.load.LoadReport;
+import io.walmetrics.load.Loader;
+import io.walmetrics.load.WalInput;
+import io.walmetrics.schema.SourceCatalog;
+import io.walmetrics.wal.Lsn;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Pattern;
+import org.jdbi.v3.core.Jdbi;
+import org.postgresql.PGConnection;
+import org.postgresql.replication.LogSequenceNumber;
+import org.postgresql.replication.PGReplicationStream;
+
+/**
+ * {@code follow}: reads wal2json records straight from a logical replication slot and applies them
+ * in batches through the same {@link Loader} route as {@code load}, confirming a position to the
+ * slot only after the SQLite commit that holds it returned. A restart (after a crash, a lost
+ * connection, a restarted server) makes the slot send again from the last confirmed position; the
+ * ledger's LSN rule skips what the database holds already, so nothing is lost or applied twice.
+ */
+public final class Follower {
+
+    /** Where follow says what it does: one line at a time. */
+    public interface Printer {
+        void line(String text);
+    }
+
+    /**
+     * @param batchWindow   how long records are collected before a batch is applied
+     * @param stopRequested once true, the batch in hand is applied and confirmed, and {@link #run} returns
+     */
+    public record Options(String slot, boolean createSlot, Duration batchWindow, BooleanSupplier stopRequested,
+                          boolean verbose) {
+    }
+
+    /** A batch also ends at this many transactions or bytes of wal2json text. */
+    public static final int MAX_BATCH_RECORDS = 20_000;
+    static final long MAX_BATCH_BYTES = 64L << 20;
+    public static final String MAX_BATCH_RECORDS_TEXT = "20,000 transactions or 64 MB";
+    private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    /** A transaction of none of our tables: wal2json format-version 1 writes it with an empty change array. */
+    private static final Pattern EMPTY_TRANSACTION = Pattern.compile("\"change\"\\s*:\\s*\\[\\s*]\\s*}\\s*$");
+
+    private record Received(String text, LogSequenceNumber lsn) {
+    }
+
+    private final PgSource source;
+    private final Jdbi jdbi;
+    private final Options options;
+    private final Printer out;
+    private final FollowState state;
+
+    private Lsn confirmed;
+    private long batchesApplied;
+    private long changesLanded;
+
+    public Follower(PgSource source, Jdbi jdbi, Options options, Printer out) {
+        this.source = source;
+        this.jdbi = jdbi;
+        this.options = options;
+        this.out = out;
+        this.state = new FollowState(jdbi);
+    }
+
+    public long batchesApplied() {
+        return batchesApplied;
+    }
+
+    public long changesLanded() {
+        return changesLanded;
+    }
+
+    /** The last position confirmed to the slot by this run, or null. */
+    public Lsn confirmedLsn() {
+        return confirmed;
+    }
+
+    /**
+     * Checks the slot (making it, with the snapshot, when asked to), then follows it until a stop is
+     * asked for.
+     *
+     * @throws SourceProblem       for a problem of the source that waiting does not cure
+     * @throws LoadFailedException for a batch that could not be applied (nothing of it is confirmed)
+     */
+    public void run() throws LoadFailedException, IOException, InterruptedException {
+        prepare();
+        int attempt = 0;
+        while (!options.stopRequested().getAsBoolean()) {
+            try {
+                if (stream(attempt)) {
+                    return;
+                }
+            } catch (SQLException e) {
+                SourceProblem problem = SourceProblem.of(e, source, options.slot());
+                if (!problem.isTransient()) {
+                    throw problem;
+                }
+                attempt++;
+                Duration delay = delay(attempt);
+                out.line(String.format(Locale.ROOT, "%s; reconnecting in %d s (attempt %d); nothing unconfirmed is lost,"
+                        + " the slot sends it again", problem.getMessage(), delay.toSeconds(), attempt));
+                if (!sleep(delay)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static Duration delay(int attempt) {
+        long millis = FIRST_RETRY.toMillis() << Math.min(attempt - 1, 10);
+        return Duration.ofMillis(Math.min(millis, MAX_RETRY.toMillis()));
+    }
+
+    /** Sleeps, waking early for a stop; false when a stop was asked for. */
+    private boolean sleep(Duration duration) throws InterruptedException {
+        long until = System.nanoTime() + duration.toNanos();
+        while (System.nanoTime() < until) {
+            if (options.stopRequested().getAsBoolean()) {
+                return false;
+            }
+            Thread.sleep(Math.max(1, Math.min(50, (until - System.nanoTime()) / 1_000_000)));
+        }
+        return !options.stopRequested().getAsBoolean();
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The slot, and the snapshot of a new one
+
+    private record SlotOnServer(String plugin, String database, String currentDatabase, Lsn confirmedFlush) {
+    }
+
+    private void prepare() throws LoadFailedException, IOException, InterruptedException {
+        String slot = options.slot();
+        SlotOnServer found;
+        try (Connection connection = source.connect()) {
+            found = findSlot(connection, slot);
+        } catch (SQLException e) {
+            throw SourceProblem.of(e, source, slot);
+        }
+        FollowState.Slot known = state.find(slot).orElse(null);
+        boolean empty = state.databaseIsEmpty();
+        if (known != null && known.snapshot() == FollowState.Snapshot.RUNNING && !(found == null && empty)) {
+            throw new SourceProblem(source.display() + ": the initial snapshot of slot " + slot + " into this database was"
+                    + " interrupted (its exported snapshot ended with its session) and cannot be resumed: drop the slot"
+                    + " (follow --drop-slot) and start again with --create-slot and a new --db", false, null);
+        }
+        if (found == null) {
+            if (!options.createSlot()) {
+                throw new SourceProblem(source.display() + ": replication slot " + slot + " does not exist: create it with"
+                        + " follow --create-slot (on a new database, so that the rows before it are copied first)", false, null);
+            }
+            if (!empty) {
+                throw new SourceProblem(source.display() + ": replication slot " + slot + " does not exist, and this"
+                        + " database holds batches already: a new slot starts now, so what changed since those batches"
+                        + " would be missing; follow into a new --db", false, null);
+            }
+            createWithSnapshot();
+            return;
+        }
+        if (!"wal2json".equals(found.plugin())) {
+            throw new SourceProblem(source.display() + ": replication slot " + slot + " decodes with " + found.plugin()
+                    + ", not wal2json: give another --slot (follow --create-slot makes a wal2json one)", false, null);
+        }
+        if (!found.currentDatabase().equals(found.database())) {
+            throw new SourceProblem(source.display() + ": replication slot " + slot + " belongs to database " + found.database()
+                    + ", not " + found.currentDatabase() + ": name that database in --source", false, null);
+        }
+        if (known == null) {
+            if (options.createSlot() && empty) {
+                throw new SourceProblem(source.display() + ": replication slot " + slot + " exists already, made elsewhere:"
+                        + " the moment to copy the rows before it is gone; follow it without --create-slot (no initial"
+                        + " copy), or drop it (follow --drop-slot) and create it again", false, null);
+            }
+            state.remember(slot, source.url(), FollowState.Snapshot.NONE, null);
+        }
+    }
+
+    private static SlotOnServer findSlot(Connection connection, String slot) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement("""
+                select plugin, database, current_database(), confirmed_flush_lsn::text
+                from pg_replication_slots
+                where slot_name = ? and slot_type = 'logical'""")) {
+            query.setString(1, slot);
+            try (ResultSet rows = query.executeQuery()) {
+                if (!rows.next()) {
+                    return null;
+                }
+                String lsn = rows.getString(4);
+                return new SlotOnServer(rows.getString(1), rows.getString(2), rows.getString(3), lsn == null ? null : Lsn.parse(lsn));
+            }
+        }
+    }
+
+    /**
+     * Makes the slot with an exported snapshot and lands every row that existed at its consistent
+     * point, read inside that snapshot, as inserts. follow_source says 'running' from before the
+     * slot exists until the last row is committed, so a crash in between is never taken for a
+     * complete copy.
+     */
+    private void createWithSnapshot() throws LoadFailedException, IOException, InterruptedException {
+        String slot = options.slot();
+        state.remember(slot, source.url(), FollowState.Snapshot.RUNNING, null);
+        long started = System.nanoTime();
+        Lsn consistentPoint;
+        Connection snapshot = null;
+        try (Connection replication = source.connectForReplication(); Statement command = replication.createStatement()) {
+            String snapshotName;
+            try (ResultSet created = command.executeQuery("CREATE_REPLICATION_SLOT " + slot + " LOGICAL wal2json EXPORT_SNAPSHOT")) {
+                created.next();
+                consistentPoint = Lsn.parse(created.getString("consistent_point"));
+                snapshotName = created.getString("snapshot_name");
+            }
+            state.remember(slot, source.url(), FollowState.Snapshot.RUNNING, consistentPoint);
+            out.line("created replication slot " + slot + " on " + source.display() + " at LSN " + consistentPoint
+                    + "; copying the rows that existed then (snapshot " + snapshotName + ")");
+            // the exported snapshot lives while the replication session runs no other command: import it now
+            snapshot = source.connect();
+            snapshot.setAutoCommit(false);
+            snapshot.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            try (Statement set = snapshot.createStatement()) {
+                set.execute("set transaction snapshot '" + snapshotName.replace("'", "''") + "'");
+            }
+        } catch (SQLException e) {
+            closeQuietly(snapshot);
+            throw SourceProblem.of(e, source, slot);
+        }
+        long rows;
+        try (Connection reading = snapshot) {
+            rows = landSnapshot(reading, consistentPoint);
+            reading.rollback();
+        } catch (SQLException e) {
+            throw SourceProblem.of(e, source, slot);
+        }
+        state.snapshotDone(slot, rows);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        out.line(String.format(Locale.ROOT, "snapshot: %,d rows landed in %.1f s (%,.0f rows/s); %,d metric rows now",
+                rows, seconds, rows / Math.max(seconds, 1e-9), metricRows()));
+    }
+
+    /** Streams the snapshot's rows through the Loader as one input of large batches (the backfill route). */
+    private long landSnapshot(Connection reading, Lsn consistentPoint) throws LoadFailedException, IOException,
+            SQLException, InterruptedException {
+        Set<String> tables = walTables();
+        SnapshotReader reader = new SnapshotReader(reading);
+        PipedInputStream in = new PipedInputStream(1 << 20);
+        PipedOutputStream pipe = new PipedOutputStream(in);
+        AtomicReference<Exception> failed = new AtomicReference<>();
+        Thread producer = new Thread(() -> {
+            try (pipe) {
+                reader.write(tables, pipe);
+            } catch (Exception e) {
+                failed.set(e);
+            }
+        }, "snapshot-reader");
+        producer.start();
+        String name = "snapshot of slot " + options.slot();
+        LoadReport report;
+        try (in) {
+            report = new Loader(jdbi).load(new WalInput(name,
+                    "postgresql://" + source.display() + " slot " + options.slot() + " snapshot at " + consistentPoint, in),
+                    new LoadOptions(null, false, null));
+        } catch (LoadFailedException e) {
+            producer.join();
+            rethrowSourceFailure(failed.get());
+            throw e;
+        }
+        producer.join();
+        rethrowSourceFailure(failed.get());
+        batchesApplied += report.batchesApplied();
+        changesLanded += report.changesLanded();
+        return reader.rows();
+    }
+
+    private static void rethrowSourceFailure(Exception failure) throws SQLException, IOException {
+        if (failure instanceof SQLException sql) {
+            throw sql;
+        }
+        if (failure instanceof IOException io && !"Pipe closed".equals(io.getMessage())) {
+            throw io;
+        }
+        if (failure instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+    }
+
+    /** Every table name wal2json may write for a source of the catalog. */
+    private Set<String> walTables() {
+        return jdbi.withHandle(handle -> new TreeSet<>(SourceCatalog.load(handle).walTables()));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Streaming
+
+    /**
+     * One replication session: true when it ended because a stop was asked for (the batch in hand
+     * applied and confirmed), an exception when the connection failed.
+     */
+    private boolean stream(int reconnectAttempt) throws SQLException, LoadFailedException, InterruptedException {
+        try (Connection connection = source.connectForReplication()) {
+            PGConnection pg = connection.unwrap(PGConnection.class);
+            PGReplicationStream stream = pg.getReplicationAPI().replicationStream().logical()
+                    .withSlotName(options.slot())
+                    .withSlotOption("format-version", 1)
+                    .withSlotOption("include-xids", true)
+                    .withSlotOption("include-lsn", true)
+                    .withSlotOption("include-timestamp", true)
+                    .withSlotOption("add-tables", addTables())
+                    .withStatusInterval(1, TimeUnit.SECONDS)
+                    .start();
+            try {
+                LogSequenceNumber startedAt = stream.getLastReceiveLSN();
+                out.line(String.format(Locale.ROOT, "%s slot %s of %s, batches every %s s; SIGTERM or Ctrl-C stops after"
+                                + " the batch in hand", reconnectAttempt == 0 ? "following" : "reconnected: following",
+                        options.slot(), source.display(), seconds(options.batchWindow())));
+                if (options.verbose()) {
+                    out.line("stream started at " + startedAt.asString());
+                }
+                return follow(stream);
+            } finally {
+                try {
+                    stream.close();
+                } catch (SQLException closing) {
+                    // the connection is gone; what is confirmed is confirmed
+                }
+            }
+        }
+    }
+
+    private boolean follow(PGReplicationStream stream) throws SQLException, LoadFailedException, InterruptedException {
+        List<Received> pending = new ArrayList<>();
+        long pendingBytes = 0;
+        long deadline = 0;
+        while (true) {
+            if (options.stopRequested().getAsBoolean()) {
+                apply(stream, pending);
+                return true;
+            }
+            ByteBuffer message = stream.readPending();
+            if (message == null) {
+                if (!pending.isEmpty() && System.nanoTime() >= deadline) {
+                    apply(stream, pending);
+                    pendingBytes = 0;
+                } else if (pending.isEmpty()) {
+                    confirmReceived(stream);
+                }
+                Thread.sleep(10);
+                continue;
+            }
+            String text = decode(message);
+            LogSequenceNumber lsn = stream.getLastReceiveLSN();
+            if (text.length() < 512 && EMPTY_TRANSACTION.matcher(text).find()) {
+                // a transaction of other tables only: nothing to apply
+                if (pending.isEmpty()) {
+                    confirmReceived(stream);
+                }
+                continue;
+            }
+            if (pending.isEmpty()) {
+                deadline = System.nanoTime() + options.batchWindow().toNanos();
+            }
+            pending.add(new Received(text, lsn));
+            pendingBytes += text.length();
+            if (pending.size() >= MAX_BATCH_RECORDS || pendingBytes >= MAX_BATCH_BYTES) {
+                apply(stream, pending);
+                pendingBytes = 0;
+            }
+        }
+    }
+
+    /**
+     * Nothing of ours is pending, so everything received is applied or was not ours: confirming it
+     * lets the server recycle the WAL that other tables' traffic writes.
+     */
+    private void confirmReceived(PGReplicationStream stream) {
+        LogSequenceNumber received = stream.getLastReceiveLSN();
+        if (received != null && received.asLong() != 0 && (confirmed == null || received.asLong() > confirmed.value())) {
+            stream.setFlushedLSN(received);
+            stream.setAppliedLSN(received);
+            confirmed = new Lsn(received.asLong());
+        }
+    }
+
+    /** Applies the records in hand as one batch, then, and only then, confirms their position to the slot. */
+    private void apply(PGReplicationStream stream, List<Received> pending) throws SQLException, LoadFailedException {
+        if (pending.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        json.write('[');
+        for (int i = 0; i < pending.size(); i++) {
+            if (i > 0) {
+                json.write(',');
+            }
+            json.writeBytes(pending.get(i).text().getBytes(StandardCharsets.UTF_8));
+        }
+        json.write(']');
+        LogSequenceNumber first = pending.get(0).lsn();
+        LogSequenceNumber last = pending.get(pending.size() - 1).lsn();
+        String display = "slot " + options.slot();
+        // the ledger knows a follow batch by its slot and range: the same range is the same content
+        String ledgerName = "postgresql://" + source.display() + " slot " + options.slot() + " " + first.asString()
+                + ".." + last.asString();
+        LoadReport report = new Loader(jdbi).load(
+                new WalInput(display, ledgerName, new ByteArrayInputStream(json.toByteArray())),
+                new LoadOptions(null, false, null));
+        int records = pending.size();
+        pending.clear();
+        // committed: now the slot may forget it
+        stream.setFlushedLSN(last);
+        stream.setAppliedLSN(last);
+        stream.forceUpdateStatus();
+        confirmed = new Lsn(last.asLong());
+        batchesApplied += report.batchesApplied();
+        changesLanded += report.changesLanded();
+        String skipped = report.changesSkippedByLsn() == 0 ? ""
+                : String.format(Locale.ROOT, ", %,d skipped (applied before)", report.changesSkippedByLsn());
+        out.line(String.format(Locale.ROOT, "%s: %,d transactions, %,d changes landed%s, %,d rejected; %,d metric rows now;"
+                        + " confirmed up to LSN %s (%.2f s)", display, records, report.changesLanded(), skipped,
+                report.changesRejected(), report.metricRows(), last.asString(), (System.nanoTime() - started) / 1e9));
+        if (options.verbose()) {
+            StringBuilder phases = new StringBuilder("  where the time went:");
+            report.phaseSeconds().forEach((phase, seconds) -> phases.append(String.format(Locale.ROOT, " %s %.2f s", phase, seconds)));
+            out.line(phases.toString());
+        }
+    }
+
+    private String addTables() {
+        StringBuilder patterns = new StringBuilder();
+        for (String table : walTables()) {
+            patterns.append(patterns.length() == 0 ? "" : ",").append("*.").append(table);
+        }
+        return patterns.toString();
+    }
+
+    private long metricRows() {
+        return jdbi.withHandle(handle -> handle.createQuery("select count(*) from metrics").mapTo(Long.class).one());
+    }
+
+    private static String decode(ByteBuffer buffer) {
+        int offset = buffer.arrayOffset() + buffer.position();
+        return new String(buffer.array(), offset, buffer.remaining(), StandardCharsets.UTF_8);
+    }
+
+    private static String seconds(Duration duration) {
+        double value = duration.toNanos() / 1e9;
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+
+    private static void closeQuietly(Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Dropping the slot
+
+    /** Drops the slot on the server; false when there was none. */
+    public static boolean dropSlot(PgSource source, String slot) {
+        try (Connection connection = source.connect()) {
+            if (findSlot(connection, slot) == null) {
+                return false;
+            }
+            try (PreparedStatement drop = connection.prepareStatement("select pg_drop_replication_slot(?)")) {
+                drop.setString(1, slot);
+                drop.execute();
+            }
+            return true;
+        } catch (SQLException e) {
+            throw SourceProblem.of(e, source, slot);
+        }
+    }
+}
