@@ -224,20 +224,9 @@ public final class Benchmark {
      * leading arguments that start with "-X" go to the JVM.
      */
     private ProcessResult runLoader(List<String> arguments) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        arguments.stream().takeWhile(argument -> argument.startsWith("-X")).forEach(command::add);
-        Path codeSource = Path.of(java.net.URI.create(
-                Benchmark.class.getProtectionDomain().getCodeSource().getLocation().toString()));
-        if (codeSource.toString().endsWith(".jar")) {
-            command.add("-jar");
-            command.add(codeSource.toString());
-        } else {
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add("io.walmetrics.cli.Main");
-        }
-        arguments.stream().dropWhile(argument -> argument.startsWith("-X")).forEach(command::add);
+        List<String> command = LoaderCommandLine.of(
+                arguments.stream().takeWhile(argument -> argument.startsWith("-X")).toList(),
+                arguments.stream().dropWhile(argument -> argument.startsWith("-X")).toList());
         File stderr = Files.createTempFile("bench", ".err").toFile();
         Process process = new ProcessBuilder(command).redirectError(stderr).start();
         String stdout = new String(process.getInputStream().readAllBytes());

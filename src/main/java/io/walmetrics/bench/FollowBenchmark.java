@@ -253,20 +253,10 @@ public final class FollowBenchmark {
     // ---- the follow process
 
     private Process startFollow(String url, Path db, Path log, String... extra) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(ProcessHandle.current().info().command().orElse("java"));
-        Path codeSource = Path.of(java.net.URI.create(
-                FollowBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toString()));
-        if (codeSource.toString().endsWith(".jar")) {
-            command.add("-jar");
-            command.add(codeSource.toString());
-        } else {
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add("io.walmetrics.cli.Main");
-        }
-        command.addAll(List.of("follow", "--source", url, "--slot", SLOT, "--db", db.toString(), "--batch-seconds", "1"));
-        command.addAll(List.of(extra));
+        List<String> arguments = new ArrayList<>(List.of("follow", "--source", url, "--slot", SLOT, "--db", db.toString(),
+                "--batch-seconds", "1"));
+        arguments.addAll(List.of(extra));
+        List<String> command = LoaderCommandLine.of(List.of(), arguments);
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
     }
