@@ -125,6 +125,9 @@ class FollowTest {
                     follow = run.start("--create-slot"); // as a service restarts it, with the same command line
                     FollowRun.awaitFollowing(follow, CATCH_UP);
                 }
+                // on a slow machine the kills may all land before a batch commits: let the writes go on
+                // until the restarted follow has applied a few, so that the ranges below say something
+                awaitBatches(run, 3, CATCH_UP);
                 writer.stopAndCheck();
             }
             run.awaitEqual(CATCH_UP, follow);
@@ -282,6 +285,13 @@ class FollowTest {
     }
 
     /** Every transaction of ours at or below the slot's confirmed LSN is in the SQLite database. */
+    private static void awaitBatches(FollowRun run, int batches, Duration within) throws InterruptedException {
+        long deadline = System.nanoTime() + within.toNanos();
+        while (run.sqlite().count("batch_source_positions") < batches && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+    }
+
     private static void assertConfirmedNotAheadOfSqlite(FollowRun run, String where) throws Exception {
         long confirmed = run.confirmedFlush();
         long highest = run.sqlite().jdbi().withHandle(handle -> handle.createQuery(
