@@ -35,7 +35,7 @@ class DocumentedExamplesTest {
 
     /** Examples that need what this test does not provide, by what they need. */
     private static final Pattern NEEDS = Pattern.compile(
-            "pg_recvlogical|wal-from-postgres|curl |\\.jar sink|\\.jar watch|\\.jar follow|--follow-source|\\.jar bench (?!--quick)"
+            "pg_recvlogical|wal-from-postgres|curl |\\.jar sink|\\.jar watch|\\.jar follow|--follow-source|PGUSER=|\\.jar bench (?!--quick)"
                     + "|localhost:9200|127\\.0\\.0\\.1:9200");
 
     /**
