@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import io.walmetrics.testing.Change;
 import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalFile;
+import io.walmetrics.transform.FoldTriggerException;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -157,6 +158,23 @@ class IdempotenceTest {
         List<String> hashes = texts(compact, "select content_hash from batch_ledger order by batch_id");
         assertEquals(hashes, texts(pretty, "select content_hash from batch_ledger order by batch_id"));
         assertNotEquals(hashes.get(0), hashes.get(1), "different batches, different hashes");
+    }
+
+    @Test
+    void when_a_trigger_is_left_on_a_staging_table_then_the_load_is_refused_naming_it_and_the_fix() {
+        TestDb db = TestDb.in(dir);
+        db.load(twoBatches());
+        db.jdbi().useHandle(handle -> handle.execute(
+                "create trigger stg_event_folds_upsert after insert on stg_event begin select 1; end"));
+
+        FoldTriggerException refused = assertThrows(FoldTriggerException.class,
+                () -> new Loader(db.jdbi()).load(WalInput.of(twoBatches().writeTo(dir.resolve("again.json")).toString()),
+                        new LoadOptions(null, false)));
+
+        assertEquals("trigger stg_event_folds_upsert on stg_event would fold its changes twice (the loader folds them"
+                + " itself since migration 013; an older `schema` changeset may have created it): drop it with"
+                + " `drop trigger stg_event_folds_upsert;` and load again", refused.getMessage());
+        assertEquals(2, db.count("batch_ledger"), "nothing of the second file applied");
     }
 
     @Test
