@@ -78,6 +78,7 @@ public final class Database {
         // The SQL that runs is exactly the SQL in the files: no template rewriting of '<' or '>'.
         jdbi.setTemplateEngine(new NoTemplateEngine());
         jdbi.setStatementBuilderFactory(connection -> new StatementCache());
+        jdbi.setSqlParser(new NamedParameterParser());
         return jdbi;
     }
 }
