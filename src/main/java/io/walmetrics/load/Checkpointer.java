@@ -15,10 +15,18 @@ import org.slf4j.LoggerFactory;
  * checkpoint never blocks the writer. So that the log does not grow without bound when the copying
  * falls behind, {@link #awaitBelow} makes the writer wait, between two groups, until the log has
  * been copied and can start over.
+ *
+ * <p>Like SQLite's automatic checkpoint it copies about every {@value #PAGES_PER_CHECKPOINT} pages,
+ * not after every commit: minute batches a few milliseconds apart would otherwise each share the
+ * second core with a checkpoint of their predecessor. The pages a commit adds are estimated from
+ * what the log grew by between two checkpoints.
  */
 final class Checkpointer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
+
+    /** SQLite's default threshold for its automatic checkpoint. */
+    static final long PAGES_PER_CHECKPOINT = 1_000;
 
     private final Handle handle;
     private final Thread thread;
@@ -30,6 +38,10 @@ final class Checkpointer implements AutoCloseable {
     /** Pages in the log and pages copied, after the last checkpoint. */
     private long logPages;
     private long copiedPages;
+    /** Commits since the last checkpoint was requested, and the pages one adds to the log (0: not known yet). */
+    private long commitsSinceRequest;
+    private long commitsInLastCheckpoint;
+    private double pagesPerCommit;
 
     Checkpointer(Jdbi jdbi) {
         this.handle = jdbi.open();
@@ -38,10 +50,16 @@ final class Checkpointer implements AutoCloseable {
         thread.start();
     }
 
-    /** Called after a commit: copy what is committed, when the thread is free. */
+    /** Called after a commit: copy what is committed, when the thread is free and enough is in the log. */
     void request() {
         lock.lock();
         try {
+            commitsSinceRequest++;
+            if (pagesPerCommit > 0 && commitsSinceRequest * pagesPerCommit < PAGES_PER_CHECKPOINT) {
+                return;
+            }
+            commitsInLastCheckpoint = commitsSinceRequest;
+            commitsSinceRequest = 0;
             requested = true;
             changed.signalAll();
         } finally {
@@ -86,6 +104,10 @@ final class Checkpointer implements AutoCloseable {
             try {
                 running = false;
                 if (result != null) {
+                    long grown = result[0] >= logPages ? result[0] - logPages : result[0];
+                    if (commitsInLastCheckpoint > 0 && grown > 0) {
+                        pagesPerCommit = (double) grown / commitsInLastCheckpoint;
+                    }
                     logPages = result[0];
                     copiedPages = result[1];
                 }

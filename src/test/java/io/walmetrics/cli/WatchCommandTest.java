@@ -119,7 +119,9 @@ class WatchCommandTest {
 
     @Test
     void stopsOnSigtermAfterTheBatchInHandAndARestartFinishesTheJob() throws IOException {
-        int batches = 4_000;
+        // about six changes a batch: more than two groups of 50,000 changes however fast the machine, so that
+        // the first commit is seen while the rest of the file is still to come
+        int batches = 20_000;
         flows("a", batches).writeTo(inbox.resolve("backfill.json"));
         try (LoaderProcess watch = startWatch()) {
             await(watch, "the first committed batches", () -> db.peekNumber("select count(*) from batch_ledger").orElse(0L) > 0);
