@@ -12,8 +12,8 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 /**
- * The batch ledger, what makes a load exactly-once, and the transaction control around it. Every
- * call of a load runs inside the batch's write transaction. The statements run for every batch,
+ * The batch ledger, what makes a load exactly-once. Every call of a load runs inside the group's
+ * write transaction ({@link WriteTransaction}). The statements run for every batch,
  * so they are prepared once on the handle's connection.
  */
 final class BatchLedger implements AutoCloseable {
@@ -26,7 +26,6 @@ final class BatchLedger implements AutoCloseable {
     record Application(String input, long batchNo) {
     }
 
-    private final Statement control;
     private final PreparedStatement appliedHash;
     private final PreparedStatement streamApplied;
     private final PreparedStatement last;
@@ -40,7 +39,6 @@ final class BatchLedger implements AutoCloseable {
     BatchLedger(Handle handle) {
         Connection connection = handle.getConnection();
         try {
-            control = connection.createStatement();
             appliedHash = connection.prepareStatement("""
                     select content_hash
                     from batch_ledger
@@ -83,15 +81,6 @@ final class BatchLedger implements AutoCloseable {
             recordMetrics.setInt(2, deleted);
             recordMetrics.setLong(3, batchId);
             recordMetrics.executeUpdate();
-        } catch (SQLException e) {
-            throw failed(e);
-        }
-    }
-
-    /** begin immediate, savepoint, release, rollback to, commit, rollback. */
-    void run(String transactionControl) {
-        try {
-            control.execute(transactionControl);
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -203,7 +192,7 @@ final class BatchLedger implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Statement statement : new Statement[] {control, appliedHash, streamApplied, last, record, metricRows,
+        for (Statement statement : new Statement[] {appliedHash, streamApplied, last, record, metricRows,
                 firstApplication, highestLsn, recordPositions, recordMetrics}) {
             try {
                 statement.close();

@@ -3,7 +3,7 @@ package io.walmetrics.load;
 import io.walmetrics.load.Phases.Phase;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.staging.ChangeLander;
-import io.walmetrics.staging.LandingCounts;
+import io.walmetrics.staging.LandedBatch;
 import io.walmetrics.transform.GroupFold;
 import io.walmetrics.transform.MetricsTransform;
 import io.walmetrics.wal.Lsn;
@@ -109,6 +109,7 @@ public final class Loader {
         private final LoadOptions options;
         private final BatchSource reader;
         private final BatchLedger ledger;
+        private final WriteTransaction transaction;
         private final ChangeLander lander;
         private final MetricsTransform transform;
         private final GroupFold fold;
@@ -153,6 +154,7 @@ public final class Loader {
             this.options = options;
             this.reader = reader;
             this.ledger = new BatchLedger(handle);
+            this.transaction = new WriteTransaction(handle);
             this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
             this.transform = new MetricsTransform(handle);
             this.fold = new GroupFold(handle, SourceCatalog.load(handle));
@@ -168,6 +170,7 @@ public final class Loader {
             fold.close();
             checkpointer.close();
             handle.execute("pragma wal_autocheckpoint = " + AUTOCHECKPOINT_PAGES);
+            transaction.close();
             ledger.close();
         }
 
@@ -186,7 +189,7 @@ public final class Loader {
             phases.switchTo(Phase.COMMIT);
             if (!groupOpen) {
                 awaitCheckpoint();
-                ledger.run("begin immediate");
+                transaction.begin();
                 groupOpen = true;
                 groupStarted = System.nanoTime();
                 groupBatches = 0;
@@ -201,16 +204,15 @@ public final class Loader {
             }
             // each batch is a savepoint of its own: a batch to skip, or one that fails, leaves
             // the batches before it in the group untouched
-            ledger.run("savepoint batch");
+            transaction.startBatch();
             Outcome outcome;
             try {
                 outcome = applyInTransaction(buffered, complete);
                 if (outcome == Outcome.APPLIED) {
-                    ledger.run("release batch");
+                    transaction.keepBatch();
                     groupBatches++;
                 } else {
-                    ledger.run("rollback to batch");
-                    ledger.run("release batch");
+                    transaction.undoBatch();
                     if (outcome == Outcome.DUPLICATE) {
                         group.duplicate(reader.batchNo(), duplicateOf);
                     } else {
@@ -219,8 +221,7 @@ public final class Loader {
                 }
             } catch (RuntimeException | IOException e) {
                 try {
-                    ledger.run("rollback to batch");
-                    ledger.run("release batch");
+                    transaction.undoBatch();
                 } catch (RuntimeException transactionGone) {
                     e.addSuppressed(transactionGone);
                 }
@@ -262,7 +263,7 @@ public final class Loader {
                     foldAndDeriveMetrics();
                 }
                 phases.switchTo(Phase.COMMIT);
-                ledger.run("commit");
+                transaction.commit();
                 groupOpen = false;
                 checkpointer.request();
                 committed.add(group);
@@ -309,7 +310,7 @@ public final class Loader {
             } catch (RuntimeException commitFailed) {
                 failure.addSuppressed(commitFailed);
                 try {
-                    ledger.run("rollback");
+                    transaction.rollback();
                 } catch (RuntimeException alreadyRolledBack) {
                     failure.addSuppressed(alreadyRolledBack);
                 }
@@ -356,11 +357,11 @@ public final class Loader {
             String hash = reader.batchHash();
             String streamHash = input.isStdin() ? reader.streamHash() : null;
             phases.switchTo(Phase.LAND);
-            LandingCounts landing = lander.finishBatch();
+            LandedBatch landed = lander.finishBatch();
             phases.switchTo(Phase.COMMIT);
             // the metric counts are the group's, recorded on its last batch when it is folded
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
-                    landing.landed(), landing.ignored(), landing.rejected(), 0, 0, lander.lastChangeSeq());
+                    landed.landed(), landed.ignored(), landed.rejected(), 0, 0, landed.lastChangeSeq());
             LsnRange positions = reader.batchLsnRange();
             if (positions != null) {
                 ledger.recordPositions(batchId, positions);
@@ -368,13 +369,13 @@ public final class Loader {
                     groupHighestLsn = positions.last();
                 }
             }
-            groupLast = new BatchLedger.Last(batchId, lander.lastChangeSeq());
-            group.applied(landing, lander.driftColumns(), lander.rejections());
-            groupUpToSeq = lander.lastChangeSeq();
+            groupLast = new BatchLedger.Last(batchId, landed.lastChangeSeq());
+            group.applied(landed);
+            groupUpToSeq = landed.lastChangeSeq();
             groupLastBatchId = batchId;
             LOG.debug("{}: batch {} applied: {} changes landed, {} ignored, {} rejected",
-                    input.displayName(), reader.batchNo(), landing.landed(), landing.ignored(), landing.rejected());
-            groupChanges += landing.landed() + landing.rejected();
+                    input.displayName(), reader.batchNo(), landed.landed(), landed.ignored(), landed.rejected());
+            groupChanges += landed.landed() + landed.rejected();
             return Outcome.APPLIED;
         }
 

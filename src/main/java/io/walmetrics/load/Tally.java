@@ -1,10 +1,9 @@
 package io.walmetrics.load;
 
-import io.walmetrics.staging.LandingCounts;
+import io.walmetrics.staging.LandedBatch;
 import io.walmetrics.staging.Rejection;
 import io.walmetrics.transform.MetricsTransform;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -31,13 +30,13 @@ final class Tally {
     final List<Rejection> firstRejections = new ArrayList<>();
     final List<DuplicateRun> duplicates = new ArrayList<>();
 
-    void applied(LandingCounts landing, Collection<String> drift, List<Rejection> rejections) {
+    void applied(LandedBatch landed) {
         batchesApplied++;
-        changesLanded += landing.landed();
-        changesIgnored += landing.ignored();
-        changesRejected += landing.rejected();
-        driftColumns.addAll(drift);
-        keepRejections(rejections);
+        changesLanded += landed.landed();
+        changesIgnored += landed.ignored();
+        changesRejected += landed.rejected();
+        driftColumns.addAll(landed.driftColumns());
+        keepRejections(landed.rejections());
     }
 
     /** The metrics a group's fold changed. */

@@ -85,20 +85,12 @@ public final class ChangeLander implements AutoCloseable {
         writers.values().forEach(StagingWriter::close);
     }
 
-    /** Writes what is still buffered: after this the fold triggers have seen every landed change. */
-    public LandingCounts finishBatch() {
+    /** Writes what is still buffered, and says what the batch landed. */
+    public LandedBatch finishBatch() {
         writers.values().forEach(StagingWriter::flush);
         drift.forEach(this::recordDrift);
-        return new LandingCounts(landed, ignored, rejections.size());
-    }
-
-    public long lastChangeSeq() {
-        return lastChangeSeq;
-    }
-
-    /** The drift the batch showed, one line a column: "transaction.amount: numeric, declared integer". */
-    public List<String> driftColumns() {
-        return drift.keySet().stream().map(DriftKey::describe).toList();
+        return new LandedBatch(landed, ignored, rejections.size(), lastChangeSeq,
+                drift.keySet().stream().map(DriftKey::describe).toList(), rejections);
     }
 
     /** Changes of the batch in hand rejected so far. */
@@ -108,10 +100,6 @@ public final class ChangeLander implements AutoCloseable {
 
     public Rejection lastRejection() {
         return rejections.isEmpty() ? null : rejections.get(rejections.size() - 1);
-    }
-
-    public List<Rejection> rejections() {
-        return List.copyOf(rejections);
     }
 
     /** The table to land in, or null for a change we do not land (other tables, other kinds). */
