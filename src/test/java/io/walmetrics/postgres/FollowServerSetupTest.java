@@ -27,8 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * names the server and the fix.
  *
  * <p>The first two use the installed PostgreSQL 15 of {@code .ci/postgres-setup.sh}; the allow-list
- * needs a newer server, which that script unpacks and names in WALMETRICS_POSTGRES_NEWER_BIN (its bin
- * folder). Without it that test is skipped, or fails where PostgreSQL is required (CI).
+ * needs a newer server, which {@code .ci/postgres-newer.sh} unpacks and names in
+ * WALMETRICS_POSTGRES_NEWER_BIN (its bin folder). Without it that test is skipped, or fails where
+ * PostgreSQL is required (CI).
  */
 @Tag("postgres")
 class FollowServerSetupTest {
@@ -66,32 +67,41 @@ class FollowServerSetupTest {
         }
     }
 
-    /** Refused while off the list; once added and the configuration reloaded, as the line says, follow runs. */
+    /**
+     * Refused while off the list; once added and the configuration reloaded, as the line says, follow
+     * runs. Taken off again (as after a minor upgrade to a release with the list), the slot follow made
+     * is refused when streaming starts, in the same line.
+     */
     @Test
     void wal2json_off_the_output_plugin_allow_list_is_one_line_naming_the_setting(@TempDir Path dir) throws Exception {
         Path bin = newerBin();
         try (ScratchCluster server = ScratchCluster.start(bin, "allow-list",
                 Map.of("wal_level", "logical", "output_plugin_libraries", "pgoutput"))) {
-            assertOneLine(server.display() + ": the server does not allow wal2json as an output plugin (library \"wal2json\""
-                    + " may not be used as an output plugin): add it to output_plugin_libraries in postgresql.conf and"
-                    + " reload the server configuration", server, dir);
+            String refused = server.display() + ": the server does not allow wal2json as an output plugin (library"
+                    + " \"wal2json\" may not be used as an output plugin): add it to output_plugin_libraries in"
+                    + " postgresql.conf and reload the server configuration";
+            assertOneLine(refused, server, dir, "wmf_refused");
 
-            try (Connection admin = connect(server); Statement statement = admin.createStatement()) {
-                // a list: each name quoted on its own ('pgoutput, wal2json' would be one name with a comma)
-                statement.execute("alter system set output_plugin_libraries = 'pgoutput', 'wal2json'");
-                statement.execute("select pg_reload_conf()");
-            }
+            // a list: each name quoted on its own ('pgoutput, wal2json' would be one name with a comma)
+            reloadWith(server, "alter system set output_plugin_libraries = 'pgoutput', 'wal2json'", "pgoutput, wal2json");
             try (LoaderProcess follow = LoaderProcess.start(dir, credentials(), followArgs(server, "wmf_allowed"))) {
                 FollowRun.awaitFollowing(follow, FOLLOW_EXIT);
                 assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
             }
+
+            reloadWith(server, "alter system reset output_plugin_libraries", "pgoutput");
+            assertOneLine(refused, server, dir, "wmf_allowed");
         }
     }
 
     // ---------------------------------------------------------------------------------------------
 
     private static void assertOneLine(String line, ScratchCluster server, Path dir) {
-        try (LoaderProcess follow = LoaderProcess.start(dir, credentials(), followArgs(server, "wmf_setup"))) {
+        assertOneLine(line, server, dir, "wmf_setup");
+    }
+
+    private static void assertOneLine(String line, ScratchCluster server, Path dir, String slot) {
+        try (LoaderProcess follow = LoaderProcess.start(dir, credentials(), followArgs(server, slot))) {
             assertEquals(1, follow.awaitExit(FOLLOW_EXIT), follow.describe() + "\nserver log:\n" + server.serverLog());
             assertEquals(List.of(line), follow.stderrLines(), follow.describe());
         }
@@ -104,6 +114,28 @@ class FollowServerSetupTest {
 
     private static Map<String, String> credentials() {
         return Map.of("PGUSER", ScratchCluster.USER, "PGPASSWORD", ScratchCluster.PASSWORD);
+    }
+
+    /** Runs {@code alterSystem}, reloads, and waits until a new session sees output_plugin_libraries = {@code wanted}. */
+    private static void reloadWith(ScratchCluster server, String alterSystem, String wanted) throws Exception {
+        try (Connection admin = connect(server); Statement statement = admin.createStatement()) {
+            statement.execute(alterSystem);
+            statement.execute("select pg_reload_conf()");
+        }
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String seen = null;
+        while (System.nanoTime() < until) {
+            try (Connection session = connect(server); Statement statement = session.createStatement();
+                 ResultSet setting = statement.executeQuery("show output_plugin_libraries")) {
+                setting.next();
+                seen = setting.getString(1);
+            }
+            if (seen.equals(wanted)) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail("after " + alterSystem + " and a reload, new sessions see output_plugin_libraries = " + seen + ", not " + wanted);
     }
 
     private static Connection connect(ScratchCluster server) throws SQLException {
@@ -133,11 +165,11 @@ class FollowServerSetupTest {
         String value = System.getenv(NEWER_BIN);
         if (value == null || value.isBlank()) {
             skipOrFail(NEWER_BIN + " is not set: it names the bin folder of a PostgreSQL with output_plugin_libraries"
-                    + " (15.19 or later), which .ci/postgres-setup.sh unpacks and prints");
+                    + " (15.19 or later), which .ci/postgres-newer.sh unpacks and prints (run it as root)");
         }
         Path bin = Path.of(value.trim());
         if (!Files.isExecutable(bin.resolve("initdb"))) {
-            skipOrFail(NEWER_BIN + "=" + bin + " has no initdb (run .ci/postgres-setup.sh as root)");
+            skipOrFail(NEWER_BIN + "=" + bin + " has no initdb (run .ci/postgres-newer.sh as root)");
         }
         return bin;
     }
