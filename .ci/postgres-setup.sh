@@ -66,12 +66,11 @@ fsync = off
 full_page_writes = off
 EOF
 )
-# Ask the binary that will run whether it has the allow-list of output plugins. --describe-config
-# lists every setting it knows and needs no data directory; the server refuses to run as root.
+# Ask the binary that will run whether it has the allow-list of output plugins.
+# shellcheck source=postgres-lib.sh
+source "$(dirname "$0")/postgres-lib.sh"
 server="/usr/lib/postgresql/$PG_VERSION/bin/postgres"
-# (Read whole before matching: grep -q would close the pipe early, and pipefail would count that.)
-known_settings=$(runuser -u postgres -- "$server" --describe-config | cut -f1)
-if grep -qx output_plugin_libraries <<< "$known_settings"; then
+if server_knows_setting "$(dirname "$server")" output_plugin_libraries; then
   say "$("$server" --version) knows output_plugin_libraries: allowing wal2json beside pgoutput and test_decoding"
   wanted=$(printf '%s\n%s\n%s' "$wanted" \
     "# This server restricts logical-decoding output plugins to this list; wal2json must be on it." \

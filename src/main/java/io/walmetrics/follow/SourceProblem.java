@@ -36,6 +36,11 @@ public final class SourceProblem extends RuntimeException {
             return fatal(where + ": the server asks for a password for user " + source.user()
                     + ": set PGPASSWORD or give --password-file", e);
         }
+        // 42501 as well (PostgreSQL 15.19, 16.10, 17.6, 18.6 and later), so before the other 42501 cases
+        if (lower.contains("may not be used as an output plugin")) {
+            return fatal(where + ": the server does not allow wal2json as an output plugin (" + text + "): add it to"
+                    + " output_plugin_libraries in postgresql.conf and reload the server configuration", e);
+        }
         if (lower.contains("must be superuser or replication role") || lower.contains("permission denied to start walsender")
                 || (state.equals("42501") && lower.contains("replication"))) {
             return fatal(where + ": role " + source.user() + " may not read replication slots: run"
@@ -53,16 +58,13 @@ public final class SourceProblem extends RuntimeException {
                     + " (on a new database, so that the rows before it are copied first)", e);
         }
         if (lower.contains("wal_level")) {
-            return fatal(where + ": logical decoding needs wal_level = logical on the server (now: " + text
+            return fatal(where + ": the server does not write WAL for logical decoding (" + text
                     + "): set wal_level = logical in postgresql.conf and restart PostgreSQL", e);
         }
-        if (lower.contains("may not be used as an output plugin")) {
-            return fatal(where + ": the server does not allow wal2json as an output plugin (" + text + "): add it to"
-                    + " output_plugin_libraries in postgresql.conf and reload the server configuration", e);
-        }
-        if (state.equals("58P01") || lower.contains("could not access file")) {
-            return fatal(where + ": the server has no output plugin wal2json (" + text + "): install it"
-                    + " (Debian: apt-get install postgresql-15-wal2json; on a managed service allow-list it)", e);
+        // undefined_file naming the plugin: matched on the code and the name, which a translated message keeps
+        if (state.equals("58P01") && lower.contains("wal2json")) {
+            return fatal(where + ": the server has no output plugin wal2json (" + text + "): install it on the server"
+                    + " (Debian: apt-get install postgresql-MAJOR-wal2json, MAJOR being the server's major version)", e);
         }
         if (state.equals("55006") || lower.contains("is active for pid")) {
             return new SourceProblem(where + ": replication slot " + slot + " is in use by another session (" + text
