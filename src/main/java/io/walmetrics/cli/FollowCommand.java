@@ -1,6 +1,6 @@
 package io.walmetrics.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.walmetrics.follow.FollowState;
 import io.walmetrics.follow.Follower;
 import io.walmetrics.follow.PgSource;
@@ -198,19 +198,14 @@ final class FollowCommand implements Callable<Integer> {
         if (!json) {
             return;
         }
-        try (JsonGenerator out = Json.FACTORY.createGenerator(System.out)) {
-            out.writeStartObject();
-            out.writeNumberField("batches_applied", follower.batchesApplied());
-            out.writeNumberField("changes_landed", follower.changesLanded());
-            if (follower.confirmedLsn() != null) {
-                out.writeNumberField("confirmed_lsn", follower.confirmedLsn().value());
-            }
-            out.writeNumberField("seconds", Math.round((System.nanoTime() - started) / 1e6) / 1000.0);
-            out.writeEndObject();
-            out.writeRaw('\n');
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        Long confirmedLsn = follower.confirmedLsn() == null ? null : follower.confirmedLsn().value();
+        Json.printLine(new JsonSummary(follower.batchesApplied(), follower.changesLanded(), confirmedLsn,
+                Math.round((System.nanoTime() - started) / 1e6) / 1000.0), System.out);
+    }
+
+    /** The {@code --json} object; confirmed_lsn (a number) only once the server has confirmed a position. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record JsonSummary(long batchesApplied, long changesLanded, Long confirmedLsn, double seconds) {
     }
 
     private static void awaitUninterruptibly(CountDownLatch latch) {

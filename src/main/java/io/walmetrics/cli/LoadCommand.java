@@ -1,6 +1,7 @@
 package io.walmetrics.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.annotation.JsonAnyGetter;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.walmetrics.load.LoadFailedException;
 import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
@@ -14,7 +15,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine;
@@ -197,37 +200,29 @@ final class LoadCommand implements Callable<Integer> {
         }
     }
 
-    private void printJson(LoadReport report) {
-        try (JsonGenerator out = Json.FACTORY.createGenerator(System.out)) {
-            out.writeStartObject();
-            out.writeNumberField("batches_read", report.batchesRead());
-            out.writeNumberField("batches_applied", report.batchesApplied());
-            out.writeNumberField("batches_skipped", report.batchesSkipped());
-            out.writeNumberField("batches_duplicate", report.batchesDuplicate());
-            out.writeNumberField("changes_landed", report.changesLanded());
-            out.writeNumberField("changes_ignored", report.changesIgnored());
-            out.writeNumberField("changes_rejected", report.changesRejected());
-            out.writeNumberField("changes_skipped_by_lsn", report.changesSkippedByLsn());
-            out.writeNumberField("metrics_upserted", report.metricsUpserted());
-            out.writeNumberField("metrics_deleted", report.metricsDeleted());
-            out.writeNumberField("metric_rows", report.metricRows());
-            out.writeNumberField("schema_drift_columns", report.schemaDrift().size());
-            if (report.lastAppliedLsn() != null) {
-                out.writeStringField("last_applied_lsn", report.lastAppliedLsn().toString());
-            }
-            out.writeNumberField("seconds", Math.round(report.seconds() * 1000) / 1000.0);
-            long peakRss = PeakMemory.residentBytes();
-            if (peakRss > 0) {
-                out.writeNumberField("peak_rss_mb", Math.round(peakRss / 1e6));
-            }
-            // flat, every value a number: where the time went, phase by phase
-            for (var phase : report.phaseSeconds().entrySet()) {
-                out.writeNumberField(phase.getKey() + "_seconds", Math.round(phase.getValue() * 1000) / 1000.0);
-            }
-            out.writeEndObject();
-            out.writeRaw('\n');
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+    /** The {@code --json} object: flat, every value a number but last_applied_lsn, the phases' times last. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record JsonSummary(int batchesRead, int batchesApplied, int batchesSkipped, int batchesDuplicate, long changesLanded,
+            long changesIgnored, long changesRejected, long changesSkippedByLsn, long metricsUpserted, long metricsDeleted,
+            long metricRows, int schemaDriftColumns, String lastAppliedLsn, double seconds, Long peakRssMb,
+            @JsonAnyGetter Map<String, Double> phaseSeconds) {
+
+        static JsonSummary of(LoadReport report, long peakRssBytes) {
+            Map<String, Double> phases = new LinkedHashMap<>();
+            report.phaseSeconds().forEach((phase, seconds) -> phases.put(phase + "_seconds", milliRounded(seconds)));
+            return new JsonSummary(report.batchesRead(), report.batchesApplied(), report.batchesSkipped(),
+                    report.batchesDuplicate(), report.changesLanded(), report.changesIgnored(), report.changesRejected(),
+                    report.changesSkippedByLsn(), report.metricsUpserted(), report.metricsDeleted(), report.metricRows(),
+                    report.schemaDrift().size(), report.lastAppliedLsn() == null ? null : report.lastAppliedLsn().toString(),
+                    milliRounded(report.seconds()), peakRssBytes > 0 ? Math.round(peakRssBytes / 1e6) : null, phases);
         }
+
+        private static double milliRounded(double seconds) {
+            return Math.round(seconds * 1000) / 1000.0;
+        }
+    }
+
+    private void printJson(LoadReport report) {
+        Json.printLine(JsonSummary.of(report, PeakMemory.residentBytes()), System.out);
     }
 }

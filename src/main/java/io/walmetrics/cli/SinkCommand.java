@@ -1,6 +1,6 @@
 package io.walmetrics.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import io.walmetrics.schema.LoaderDatabase;
 import io.walmetrics.schema.LockWait;
 import io.walmetrics.sink.Backoff;
@@ -11,8 +11,6 @@ import io.walmetrics.sink.SinkTarget;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -189,30 +187,16 @@ final class SinkCommand implements Callable<Integer> {
             err.flush();
         }
         if (json) {
-            System.out.println(toJson(target, report, seconds));
-            System.out.flush();
+            Json.printLine(new JsonSummary(target, report, seconds), System.out);
         }
     }
 
-    private static String toJson(SinkTarget target, IndexSink.Report report, double seconds) {
-        StringWriter text = new StringWriter();
-        try (JsonGenerator out = Json.FACTORY.createGenerator(text)) {
-            out.writeStartObject();
-            out.writeStringField("url", target.url());
-            out.writeStringField("index", target.index());
-            out.writeNumberField("checkpoint_before", report.checkpointBefore());
-            out.writeNumberField("checkpoint", report.checkpoint());
-            out.writeNumberField("index_actions", report.indexActions());
-            out.writeNumberField("delete_actions", report.deleteActions());
-            out.writeNumberField("already_there", report.alreadyThere());
-            out.writeNumberField("bulk_requests", report.bulkRequests());
-            out.writeNumberField("retry_rounds", report.retryRounds());
-            out.writeNumberField("seconds", Math.round(seconds * 1000) / 1000.0);
-            out.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** The {@code --json} object of a round. */
+    record JsonSummary(String url, String index, @JsonUnwrapped IndexSink.Report report, double seconds) {
+
+        JsonSummary(SinkTarget target, IndexSink.Report report, double seconds) {
+            this(target.url(), target.index(), report, Math.round(seconds * 1000) / 1000.0);
         }
-        return text.toString();
     }
 
     private static String seconds(double value) {

@@ -1,13 +1,13 @@
 package io.walmetrics.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.walmetrics.status.DatabaseStatus;
 import io.walmetrics.status.StatusReader;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
 import io.walmetrics.follow.FollowState;
@@ -103,94 +103,43 @@ final class StatusCommand implements Callable<Integer> {
         out.flush();
     }
 
-    private static void writeNullable(JsonGenerator out, String field, String value) throws IOException {
-        if (value == null) {
-            out.writeNullField(field);
-        } else {
-            out.writeStringField(field, value);
+    /** The {@code --json} object: every field always there, null when the database has no value for it. */
+    record JsonStatus(String database, long batchesApplied, Long lastBatchId, String lastBatchInput, Long lastBatchNo,
+            String lastBatchAppliedAt, String lastAppliedLsn, Map<String, Long> stagedRows, Map<String, Long> currentRows,
+            long metricRows, long changesRejected, Map<String, Long> rejectedByReason, int schemaDriftColumns,
+            List<DatabaseStatus.DriftColumn> schemaDrift, List<JsonSlot> followSlots) {
+
+        static JsonStatus of(String database, DatabaseStatus status, List<SlotStatus> slots) {
+            DatabaseStatus.LastBatch last = status.lastBatch();
+            Map<String, Long> staged = new LinkedHashMap<>();
+            Map<String, Long> current = new LinkedHashMap<>();
+            for (DatabaseStatus.SourceRows source : status.sources()) {
+                staged.put(source.stagingTable(), source.stagedRows());
+                current.put(source.currentTable(), source.currentRows());
+            }
+            Map<String, Long> rejected = new LinkedHashMap<>();
+            status.topRejectReasons().forEach(reason -> rejected.put(reason.reason(), reason.changes()));
+            return new JsonStatus(database, status.batchesApplied(),
+                    last == null ? null : last.batchId(), last == null ? null : last.input(),
+                    last == null ? null : last.batchNo(), last == null ? null : last.appliedAt(),
+                    status.lastAppliedLsn() == null ? null : status.lastAppliedLsn().toString(),
+                    staged, current, status.metricRows(), status.changesRejected(), rejected,
+                    status.schemaDrift().size(), status.schemaDrift(), slots.stream().map(JsonSlot::of).toList());
+        }
+    }
+
+    /** A followed slot in {@link JsonStatus}. */
+    record JsonSlot(String slot, String source, String snapshotState, String confirmedLsn, Long lagBytes, Boolean active,
+            String problem) {
+
+        static JsonSlot of(SlotStatus status) {
+            FollowState.Slot slot = status.slot();
+            return new JsonSlot(slot.slotName(), slot.source(), slot.snapshot().name().toLowerCase(Locale.ROOT),
+                    status.confirmedLsn(), status.lagBytes(), status.active(), status.problem());
         }
     }
 
     private void printJson(DatabaseStatus status, List<SlotStatus> slots) {
-        try (JsonGenerator out = Json.FACTORY.createGenerator(System.out)) {
-            out.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            out.writeStartObject();
-            out.writeStringField("database", common.db.toString());
-            out.writeNumberField("batches_applied", status.batchesApplied());
-            DatabaseStatus.LastBatch last = status.lastBatch();
-            if (last != null) {
-                out.writeNumberField("last_batch_id", last.batchId());
-                out.writeStringField("last_batch_input", last.input());
-                out.writeNumberField("last_batch_no", last.batchNo());
-                out.writeStringField("last_batch_applied_at", last.appliedAt());
-            } else {
-                out.writeNullField("last_batch_id");
-                out.writeNullField("last_batch_input");
-                out.writeNullField("last_batch_no");
-                out.writeNullField("last_batch_applied_at");
-            }
-            if (status.lastAppliedLsn() != null) {
-                out.writeStringField("last_applied_lsn", status.lastAppliedLsn().toString());
-            } else {
-                out.writeNullField("last_applied_lsn");
-            }
-            out.writeObjectFieldStart("staged_rows");
-            for (DatabaseStatus.SourceRows source : status.sources()) {
-                out.writeNumberField(source.stagingTable(), source.stagedRows());
-            }
-            out.writeEndObject();
-            out.writeObjectFieldStart("current_rows");
-            for (DatabaseStatus.SourceRows source : status.sources()) {
-                out.writeNumberField(source.currentTable(), source.currentRows());
-            }
-            out.writeEndObject();
-            out.writeNumberField("metric_rows", status.metricRows());
-            out.writeNumberField("changes_rejected", status.changesRejected());
-            out.writeObjectFieldStart("rejected_by_reason");
-            for (DatabaseStatus.RejectReason reason : status.topRejectReasons()) {
-                out.writeNumberField(reason.reason(), reason.changes());
-            }
-            out.writeEndObject();
-            out.writeNumberField("schema_drift_columns", status.schemaDrift().size());
-            out.writeArrayFieldStart("schema_drift");
-            for (DatabaseStatus.DriftColumn drift : status.schemaDrift()) {
-                out.writeStartObject();
-                out.writeStringField("wal_table", drift.walTable());
-                out.writeStringField("column", drift.column());
-                out.writeStringField("observed_type", drift.observedType());
-                out.writeStringField("expected_type", drift.expectedType());
-                out.writeNumberField("changes", drift.changes());
-                out.writeNumberField("first_batch_id", drift.firstBatchId());
-                out.writeNumberField("last_batch_id", drift.lastBatchId());
-                out.writeEndObject();
-            }
-            out.writeEndArray();
-            out.writeArrayFieldStart("follow_slots");
-            for (SlotStatus slot : slots) {
-                out.writeStartObject();
-                out.writeStringField("slot", slot.slot().slotName());
-                out.writeStringField("source", slot.slot().source());
-                out.writeStringField("snapshot_state", slot.slot().snapshot().name().toLowerCase(Locale.ROOT));
-                writeNullable(out, "confirmed_lsn", slot.confirmedLsn());
-                if (slot.lagBytes() != null) {
-                    out.writeNumberField("lag_bytes", slot.lagBytes());
-                } else {
-                    out.writeNullField("lag_bytes");
-                }
-                if (slot.active() != null) {
-                    out.writeBooleanField("active", slot.active());
-                } else {
-                    out.writeNullField("active");
-                }
-                writeNullable(out, "problem", slot.problem());
-                out.writeEndObject();
-            }
-            out.writeEndArray();
-            out.writeEndObject();
-            out.writeRaw('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        System.out.flush();
+        Json.printLine(JsonStatus.of(common.db.toString(), status, slots), System.out);
     }
 }

@@ -1,7 +1,11 @@
 package io.walmetrics.export;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.walmetrics.feed.BulkAction;
+import io.walmetrics.feed.MetricChange;
 import io.walmetrics.feed.MetricDocument;
+import io.walmetrics.wal.Json;
 import java.io.IOException;
 
 /** How an export writes its actions: one JSON object a line, or the lines of Elasticsearch's bulk API. */
@@ -10,49 +14,25 @@ public enum ExportFormat {
     /** {@code {"op":"index","id":…,"doc":{…}}} and {@code {"op":"delete","id":…}}, one a line. */
     NDJSON("ndjson") {
         @Override
-        void writeIndex(JsonGenerator out, String id, MetricDocument doc) throws IOException {
-            out.writeStartObject();
-            out.writeStringField("op", "index");
-            out.writeStringField("id", id);
-            out.writeFieldName("doc");
-            doc.writeTo(out);
-            out.writeEndObject();
-            endLine(out);
-        }
-
-        @Override
-        void writeDelete(JsonGenerator out, String id) throws IOException {
-            out.writeStartObject();
-            out.writeStringField("op", "delete");
-            out.writeStringField("id", id);
-            out.writeEndObject();
-            endLine(out);
+        void write(JsonGenerator lines, MetricChange change) throws IOException {
+            Json.writeLine(lines, change instanceof MetricChange.Index index
+                    ? new Action("index", change.id(), index.document())
+                    : new Action("delete", change.id(), null));
         }
     },
 
     /** {@code {"index":{"_id":…}}} then the document on the next line; {@code {"delete":{"_id":…}}}. */
     ES_BULK("es-bulk") {
         @Override
-        void writeIndex(JsonGenerator out, String id, MetricDocument doc) throws IOException {
-            writeActionLine(out, "index", id);
-            doc.writeTo(out);
-            endLine(out);
-        }
-
-        @Override
-        void writeDelete(JsonGenerator out, String id) throws IOException {
-            writeActionLine(out, "delete", id);
-        }
-
-        private void writeActionLine(JsonGenerator out, String action, String id) throws IOException {
-            out.writeStartObject();
-            out.writeObjectFieldStart(action);
-            out.writeStringField("_id", id);
-            out.writeEndObject();
-            out.writeEndObject();
-            endLine(out);
+        void write(JsonGenerator lines, MetricChange change) throws IOException {
+            BulkAction.writeLines(lines, change, false);
         }
     };
+
+    /** A line of {@link #NDJSON}; a delete has no document. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Action(String op, String id, MetricDocument doc) {
+    }
 
     private final String optionValue;
 
@@ -74,11 +54,6 @@ public enum ExportFormat {
         throw new IllegalArgumentException("unknown format " + value + " (ndjson or es-bulk)");
     }
 
-    abstract void writeIndex(JsonGenerator out, String id, MetricDocument doc) throws IOException;
-
-    abstract void writeDelete(JsonGenerator out, String id) throws IOException;
-
-    private static void endLine(JsonGenerator out) throws IOException {
-        out.writeRaw('\n');
-    }
+    /** Writes the line or lines of one change onto a generator of {@link Json#linesGenerator}. */
+    abstract void write(JsonGenerator lines, MetricChange change) throws IOException;
 }

@@ -39,19 +39,12 @@ public final class MetricExport {
     public Report write(long since, ExportFormat format, OutputStream out) {
         long[] counts = new long[2];
         long lastBatch;
-        try (JsonGenerator json = Json.FACTORY.createGenerator(out)) {
-            json.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-            json.setRootValueSeparator(null);
+        try (JsonGenerator lines = Json.linesGenerator(out)) {
             lastBatch = changes.read(since, change -> {
-                if (change instanceof MetricChange.Index index) {
-                    format.writeIndex(json, index.id(), index.document());
-                    counts[0]++;
-                } else {
-                    format.writeDelete(json, change.id());
-                    counts[1]++;
-                }
+                format.write(lines, change);
+                counts[change instanceof MetricChange.Index ? 0 : 1]++;
             });
-            json.flush();
+            lines.flush();
         } catch (MetricChanges.SinceOutOfRangeException e) {
             throw new SinceOutOfRangeException(describe(e), e);
         } catch (IOException e) {

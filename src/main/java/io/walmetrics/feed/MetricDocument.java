@@ -1,7 +1,11 @@
 package io.walmetrics.feed;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonSerializable;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
 import io.walmetrics.wal.Json;
 import java.io.IOException;
 import java.sql.ResultSet;
@@ -12,11 +16,10 @@ import java.util.Map;
 
 /**
  * One metric row as a search index stores it: the fifteen columns of docs/reference.md#the-metric and updated_in_batch.
- * The columns hold what SQLite holds; {@link #writeTo} writes the JSON column as the JSON object it is
- * (search/metrics-index.json maps it as one), every other column as its SQLite value.
+ * Serialised ({@link Json#MAPPER}) as the object of its fields: the JSON column as the JSON object it is
+ * (search/metrics-index.json maps it as one), every other column as its SQLite value, a number or a string.
  */
-public record MetricDocument(Map<String, Object> fields) {
-
+public record MetricDocument(@JsonValue Map<String, Object> fields) {
     /** The columns of metrics, in the table's order; amount and updated_in_batch are integers. */
     public static final List<String> COLUMNS = List.of(
             "id",
@@ -47,40 +50,37 @@ public record MetricDocument(Map<String, Object> fields) {
     static MetricDocument read(ResultSet rs) throws SQLException {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (String column : COLUMNS) {
-            fields.put(column, rs.getObject(column));
+            fields.put(column, fieldValue(column, rs.getObject(column)));
         }
         return new MetricDocument(fields);
     }
 
-    public void writeTo(JsonGenerator out) throws IOException {
-        out.writeStartObject();
-        for (Map.Entry<String, Object> field : fields.entrySet()) {
-            Object value = field.getValue();
-            if (value == null) {
-                out.writeNullField(field.getKey());
-            } else if (JSON_COLUMN.equals(field.getKey())) {
-                out.writeFieldName(field.getKey());
-                writeJson(out, value.toString());
-            } else if (value instanceof Integer || value instanceof Long) {
-                out.writeNumberField(field.getKey(), ((Number) value).longValue());
-            } else if (value instanceof Double number) {
-                out.writeNumberField(field.getKey(), number);
-            } else {
-                out.writeStringField(field.getKey(), value.toString());
-            }
+    /**
+     * What a column's SQLite value is written as: a number, a string, null, or for the JSON column
+     * {@link JsonText}. The loader stores only valid JSON in a json column; anything else goes out as the string it is.
+     */
+    private static Object fieldValue(String column, Object value) {
+        if (value == null || value instanceof Number) {
+            return value;
         }
-        out.writeEndObject();
+        String text = value.toString();
+        return JSON_COLUMN.equals(column) && Json.isValid(text) ? new JsonText(text) : text;
     }
 
-    /** The loader stores only valid JSON in a json column; anything else goes out as the string it is. */
-    private static void writeJson(JsonGenerator out, String text) throws IOException {
-        if (!Json.isValid(text)) {
-            out.writeString(text);
-            return;
+    /** A JSON text, written as the JSON value it holds (re-encoded token by token), not as a string. */
+    record JsonText(String text) implements JsonSerializable {
+
+        @Override
+        public void serialize(JsonGenerator out, SerializerProvider serializers) throws IOException {
+            try (JsonParser parser = Json.FACTORY.createParser(text)) {
+                parser.nextToken();
+                out.copyCurrentStructure(parser);
+            }
         }
-        try (JsonParser parser = Json.FACTORY.createParser(text)) {
-            parser.nextToken();
-            out.copyCurrentStructure(parser);
+
+        @Override
+        public void serializeWithType(JsonGenerator out, SerializerProvider serializers, TypeSerializer typeSer) throws IOException {
+            serialize(out, serializers);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.walmetrics.sink;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.walmetrics.feed.BulkAction;
 import io.walmetrics.feed.MetricChange;
 import io.walmetrics.feed.MetricChanges;
 import io.walmetrics.schema.ProjectFiles;
@@ -254,20 +255,8 @@ public final class IndexSink {
 
     private static byte[] encode(MetricChange change) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
-        try (JsonGenerator json = Json.FACTORY.createGenerator(bytes)) {
-            json.setRootValueSeparator(null);
-            json.writeStartObject();
-            json.writeObjectFieldStart(change instanceof MetricChange.Index ? "index" : "delete");
-            json.writeStringField("_id", change.id());
-            json.writeNumberField("version", change.batch());
-            json.writeStringField("version_type", "external");
-            json.writeEndObject();
-            json.writeEndObject();
-            json.writeRaw('\n');
-            if (change instanceof MetricChange.Index index) {
-                index.document().writeTo(json);
-                json.writeRaw('\n');
-            }
+        try (JsonGenerator lines = Json.linesGenerator(bytes)) {
+            BulkAction.writeLines(lines, change, true);
         }
         return bytes.toByteArray();
     }

@@ -6,7 +6,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -36,7 +41,40 @@ public final class Json {
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .build();
 
+    /**
+     * For the JSON the tool writes: a record as an object of its components, in their order, named in
+     * snake_case (batchesRead as batches_read). It does not flush after each value: an export writes tens of
+     * thousands onto one generator. Its own copy of {@link #FACTORY}, which a mapper would otherwise take as its codec.
+     */
+    public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY.rebuild().build())
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+            .build();
+
     private Json() {
+    }
+
+    /** Writes {@code value} as one line of JSON onto {@code out}, which stays open, and flushes it. */
+    public static void printLine(Object value, OutputStream out) {
+        try (JsonGenerator generator = linesGenerator(out)) {
+            writeLine(generator, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A generator for JSON lines (no separator of its own between values) that leaves {@code out} open when closed. */
+    public static JsonGenerator linesGenerator(OutputStream out) throws IOException {
+        JsonGenerator generator = MAPPER.getFactory().createGenerator(out);
+        generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+        generator.setRootValueSeparator(null);
+        return generator;
+    }
+
+    /** Writes {@code value} and a newline onto a generator of {@link #linesGenerator}. */
+    public static void writeLine(JsonGenerator lines, Object value) throws IOException {
+        MAPPER.writeValue(lines, value);
+        lines.writeRaw('\n');
     }
 
     public static String quote(String text) {

@@ -225,6 +225,16 @@ class CommandLineTest {
         // the four batches fold as one group: e1's metric came and went inside it, so the committed
         // result is one metric written (e2's) and none deleted
         assertCounts(summary, counts(4, 4, 0, 6, 2, 0, 1, 0, 1));
+        List<String> names = new ArrayList<>(summary.keySet());
+        names.remove("peak_rss_mb"); // only where the platform tells it
+        assertEquals(List.of("batches_read", "batches_applied", "batches_skipped", "batches_duplicate", "changes_landed",
+                "changes_ignored", "changes_rejected", "changes_skipped_by_lsn", "metrics_upserted", "metrics_deleted", "metric_rows",
+                "schema_drift_columns", "seconds", "read_seconds", "land_seconds", "fold_seconds", "metrics_seconds",
+                "commit_seconds"), names, "every name, in the order other tools read them");
+        assertEquals("{\"batches_read\":4,\"batches_applied\":4,\"batches_skipped\":0,\"batches_duplicate\":0,\"changes_landed\":6,"
+                + "\"changes_ignored\":2,\"changes_rejected\":0,\"changes_skipped_by_lsn\":0,\"metrics_upserted\":1,\"metrics_deleted\":0,"
+                + "\"metric_rows\":1,\"schema_drift_columns\":0", first.stdout().substring(0, first.stdout().indexOf(",\"seconds\":")),
+                "the counts byte for byte");
         double seconds = summary.get("seconds").doubleValue();
         assertTrue(seconds > 0 && seconds < TIMEOUT_SECONDS, "seconds: " + seconds);
         assertFalse(first.stderr().isBlank(), "the human summary is still on stderr");

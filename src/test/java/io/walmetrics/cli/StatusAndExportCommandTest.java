@@ -104,6 +104,16 @@ class StatusAndExportCommandTest {
         assertEquals(Map.of(), json.get("rejected_by_reason"));
         assertEquals(0L, json.get("schema_drift_columns"));
         assertEquals(List.of(), json.get("schema_drift"));
+
+        // the whole line, byte for byte: other tools read these names, in this order
+        Map<String, Object> last = db.rows("select input, applied_at from batch_ledger where batch_id = 23").get(0);
+        assertEquals("{\"database\":\"metrics.db\",\"batches_applied\":23,\"last_batch_id\":23,\"last_batch_input\":\""
+                + last.get("input") + "\",\"last_batch_no\":23,\"last_batch_applied_at\":\"" + last.get("applied_at")
+                + "\",\"last_applied_lsn\":null,"
+                + "\"staged_rows\":{\"stg_event\":87,\"stg_payment_instrument_token\":47,\"stg_transaction\":81,\"stg_transaction_request\":48},"
+                + "\"current_rows\":{\"current_event\":79,\"current_payment_instrument_token\":40,\"current_transaction\":39,"
+                + "\"current_transaction_request\":41},\"metric_rows\":71,\"changes_rejected\":0,\"rejected_by_reason\":{},"
+                + "\"schema_drift_columns\":0,\"schema_drift\":[],\"follow_slots\":[]}\n", status.stdout());
     }
 
     @Test
@@ -142,6 +152,10 @@ class StatusAndExportCommandTest {
         drifted.put("last_batch_id", 1L);
         assertEquals(List.of(drifted), summary.get("schema_drift"));
         assertEquals(1L, summary.get("metric_rows"));
+        String stdout = json.stdout();
+        assertEquals("\"schema_drift\":[{\"wal_table\":\"" + EVENT + "\",\"column\":\"risk_score\",\"observed_type\":\"text\","
+                + "\"expected_type\":null,\"changes\":1,\"first_batch_id\":1,\"last_batch_id\":1}],\"follow_slots\":[]}\n",
+                stdout.substring(stdout.indexOf("\"schema_drift\":[")), "the drift objects byte for byte, at the end of the line");
     }
 
     @Test

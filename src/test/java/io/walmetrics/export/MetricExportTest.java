@@ -42,10 +42,14 @@ class MetricExportTest {
     Path dir;
 
     /** One export's output and report. */
-    private record Exported(List<String> lines, MetricExport.Report report) {
+    private record Exported(String text, MetricExport.Report report) {
+
+        List<String> lines() {
+            return text.lines().toList();
+        }
 
         List<Map<String, Object>> actions() {
-            return lines.stream().map(JsonValues::parseObject).toList();
+            return lines().stream().map(JsonValues::parseObject).toList();
         }
 
         /** op and id of each ndjson action, in order: "index e1", "delete e2". */
@@ -57,7 +61,7 @@ class MetricExportTest {
     private static Exported export(TestDb db, long since, ExportFormat format) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         MetricExport.Report report = new MetricExport(db.jdbi()).write(since, format, out);
-        return new Exported(out.toString(UTF_8).lines().toList(), report);
+        return new Exported(out.toString(UTF_8), report);
     }
 
     private static long lastBatch(TestDb db) {
@@ -135,6 +139,29 @@ class MetricExportTest {
 
         db.load(new WalFile().record(Change.delete(EVENT, "e3")));
         assertEquals(List.of("delete e3"), export(db, since, ExportFormat.NDJSON).opsAndIds(), "deleted again: a delete");
+    }
+
+    @Test
+    void both_formats_write_each_action_byte_for_byte_as_documented() {
+        TestDb db = TestDb.in(dir);
+        db.load(new WalFile().batch().record(metric(1)).record(metric(2)));
+        long since = lastBatch(db);
+        db.load(new WalFile()
+                .batch().record(transaction("t1").asUpdate().set("currency_code", "EUR"))
+                .batch().record(Change.delete(EVENT, "e2")));
+        // the two batches fold as one group: e1's row is written in the group's last batch
+        long updatedIn = lastBatch(db);
+        String doc = "{\"id\":\"e1\",\"flow_id\":\"f1\",\"created_at\":\"2021-06-03 07:47:50.003493\","
+                + "\"transaction_lifecycle_event\":\"AUTHORIZATION_FAILED\",\"decline_reason\":\"DO_NOT_HONOR\",\"decline_type\":\"SOFT\","
+                + "\"payment_method\":\"NEVER\",\"transaction_id\":\"t1\",\"transaction_type\":\"SALE\",\"amount\":58179,"
+                + "\"currency_code\":\"EUR\",\"processor_merchant_account_id\":\"776249f3-a050-579b-b525-55f232140c4b\","
+                + "\"three_d_secure_authentication\":{\"response_code\":\"AUTH_SUCCESS\"},\"payment_instrument_type\":\"PAYMENT_CARD\","
+                + "\"customer_id\":\"cust-1\",\"updated_in_batch\":" + updatedIn + "}";
+
+        assertEquals("{\"op\":\"index\",\"id\":\"e1\",\"doc\":" + doc + "}\n{\"op\":\"delete\",\"id\":\"e2\"}\n",
+                export(db, since, ExportFormat.NDJSON).text());
+        assertEquals("{\"index\":{\"_id\":\"e1\"}}\n" + doc + "\n{\"delete\":{\"_id\":\"e2\"}}\n",
+                export(db, since, ExportFormat.ES_BULK).text());
     }
 
     @Test

@@ -55,6 +55,8 @@ class FollowTest {
                     + " what PostgreSQL decoded (more is a change applied twice, fewer one lost)");
             assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
             assertEquals(expected, follow.jsonSummary().get("changes_landed").longValue(), follow.describe());
+            assertEquals(List.of("batches_applied", "changes_landed", "confirmed_lsn", "seconds"),
+                    List.copyOf(follow.jsonSummary().keySet()), "every name of the summary, in order: " + follow.describe());
 
             // status asks the server for the slot: its confirmed LSN, and the WAL kept for it
             String confirmed;
@@ -72,6 +74,14 @@ class FollowTest {
                         + ", snapshot done (0 rows): confirmed up to LSN " + confirmed + ", ")
                         + "[0-9,]+" + java.util.regex.Pattern.quote(" bytes of WAL behind the server, not being read");
                 assertTrue(lines.get(0).matches(pattern), lines.get(0) + "\n does not match " + pattern);
+            }
+            try (LoaderProcess status = LoaderProcess.start(dir, FollowRun.credentials(), "status", "--db", "metrics.db", "--json")) {
+                assertEquals(0, status.awaitExit(Duration.ofSeconds(30)), status.describe());
+                String stdout = status.stdout();
+                assertEquals("\"follow_slots\":[{\"slot\":\"" + run.slot + "\",\"source\":\"" + run.url + "\",\"snapshot_state\":\"done\","
+                        + "\"confirmed_lsn\":\"" + confirmed + "\",\"lag_bytes\":N,\"active\":false,\"problem\":null}]}\n",
+                        stdout.substring(stdout.indexOf("\"follow_slots\":")).replaceFirst("\"lag_bytes\":[0-9]+,", "\"lag_bytes\":N,"),
+                        "the slot in status --json, byte for byte but the WAL kept, at the end of the line");
             }
         }
     }

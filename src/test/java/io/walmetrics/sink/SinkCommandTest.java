@@ -82,6 +82,9 @@ class SinkCommandTest {
         summary.remove("seconds");
         assertEquals(Map.of("url", node.url(), "index", index, "checkpoint_before", 0L, "checkpoint", 23L, "index_actions", 71L,
                 "delete_actions", 0L, "already_there", 0L, "bulk_requests", 1L, "retry_rounds", 0L), summary);
+        assertEquals("{\"url\":\"" + node.url() + "\",\"index\":\"" + index + "\",\"checkpoint_before\":0,\"checkpoint\":23,"
+                + "\"index_actions\":71,\"delete_actions\":0,\"already_there\":0,\"bulk_requests\":1,\"retry_rounds\":0,\"seconds\":S}\n",
+                first.stdout().replaceFirst("\"seconds\":[0-9.]+}", "\"seconds\":S}"), "the whole line, names in this order");
 
         LoaderProcess second = sink();
         assertEquals(0, second.awaitExit(TIMEOUT), second.describe());
