@@ -3,6 +3,7 @@ package io.walmetrics.feed;
 import com.fasterxml.jackson.annotation.JsonValue;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonSerializable;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.jsontype.TypeSerializer;
@@ -67,14 +68,24 @@ public record MetricDocument(@JsonValue Map<String, Object> fields) {
         return JSON_COLUMN.equals(column) && Json.isValid(text) ? new JsonText(text) : text;
     }
 
-    /** A JSON text, written as the JSON value it holds (re-encoded token by token), not as a string. */
+    /**
+     * A JSON text, written as the JSON value it holds (re-encoded token by token, so that a line of
+     * output stays one line), not as a string. Numbers keep their text: {@code 12.3400} stays
+     * {@code 12.3400} and {@code 1e400} stays {@code 1e400}, as the load stored them, where Jackson's
+     * own copy would pass them through a double.
+     */
     record JsonText(String text) implements JsonSerializable {
 
         @Override
         public void serialize(JsonGenerator out, SerializerProvider serializers) throws IOException {
             try (JsonParser parser = Json.FACTORY.createParser(text)) {
-                parser.nextToken();
-                out.copyCurrentStructure(parser);
+                for (JsonToken token = parser.nextToken(); token != null; token = parser.nextToken()) {
+                    if (token.isNumeric()) {
+                        out.writeNumber(parser.getText());
+                    } else {
+                        out.copyCurrentEvent(parser);
+                    }
+                }
             }
         }
 

@@ -165,6 +165,21 @@ class MetricExportTest {
     }
 
     @Test
+    void numbers_in_the_json_column_go_out_with_the_text_they_were_loaded_with() {
+        TestDb db = TestDb.in(dir);
+        String authentication = "{\"score\":12.3400,\"huge\":1e400,\"tiny\":-0.0,\"count\":123456789012345678901234567890}";
+        db.load(new WalFile().batch().record(transaction("t1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"),
+                token("k1").set("three_d_secure_authentication", Change.json(authentication))));
+
+        String line = export(db, 0, ExportFormat.NDJSON).lines().get(0);
+        String field = "\"three_d_secure_authentication\":";
+        int start = line.indexOf(field) + field.length();
+        assertEquals(authentication, line.substring(start, start + authentication.length()), line);
+        assertEquals(",\"payment_instrument_type\"", line.substring(start + authentication.length(),
+                start + authentication.length() + ",\"payment_instrument_type\"".length()), line);
+    }
+
+    @Test
     void es_bulk_lines_parse_as_json_and_pair_each_index_action_with_its_document() {
         TestDb db = TestDb.in(dir);
         db.load(firstFile());
