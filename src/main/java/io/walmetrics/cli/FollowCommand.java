@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine;
@@ -119,23 +118,15 @@ final class FollowCommand implements Callable<Integer> {
         if (dropSlot) {
             return drop(source, lockWait, err);
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch finished = new CountDownLatch(1);
         // SIGTERM and Ctrl-C: the loop applies and confirms the batch in hand, then the JVM ends with 0
-        Thread stopper = new Thread(() -> {
-            stop.countDown();
-            awaitUninterruptibly(finished);
-            err.flush();
-            Runtime.getRuntime().halt(ExitCode.OK);
-        }, "follow-stopper");
-        Runtime.getRuntime().addShutdownHook(stopper);
+        StopThenExitZero stop = StopThenExitZero.install("follow-stopper", err::flush);
         Follower follower = null;
         long started = System.nanoTime();
         try {
             Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
             Duration window = Duration.ofNanos(Math.round(batchSeconds * 1e9));
             follower = new Follower(source, jdbi,
-                    new Follower.Options(slot, createSlot, window, () -> stop.getCount() == 0, common.verbose),
+                    new Follower.Options(slot, createSlot, window, stop::isRequested, common.verbose),
                     line -> {
                         err.println(line);
                         err.flush();
@@ -160,12 +151,7 @@ final class FollowCommand implements Callable<Integer> {
         } finally {
             err.flush();
             System.out.flush();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopper);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and waits for this loop to be finished
-            }
-            finished.countDown();
+            stop.close();
         }
     }
 
@@ -206,16 +192,5 @@ final class FollowCommand implements Callable<Integer> {
     /** The {@code --json} object; confirmed_lsn (a number) only once the server has confirmed a position. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record JsonSummary(long batchesApplied, long changesLanded, Long confirmedLsn, double seconds) {
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        while (true) {
-            try {
-                latch.await();
-                return;
-            } catch (InterruptedException keepWaiting) {
-                // the batch in hand must be applied and confirmed before the JVM ends
-            }
-        }
     }
 }

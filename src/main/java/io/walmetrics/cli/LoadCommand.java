@@ -62,18 +62,11 @@ final class LoadCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the summary as one JSON object on standard output.")
     boolean json;
 
-    @Option(names = "--batch-size", paramLabel = "N",
-            description = "Records a batch, for a flat array of records or a stream of records"
-                    + " (default: the whole array; one record a batch for a stream).")
-    Integer batchSize;
-
     @Option(names = "--reprocess", description = "Apply batches the ledger says were applied already.")
     boolean reprocess;
 
-    @Option(names = "--max-rejects", paramLabel = "N",
-            description = "Stop (exit 1) once more than N changes are rejected; the batch in hand applies nothing"
-                    + " (default: no limit).")
-    Integer maxRejects;
+    @Mixin
+    BatchOptions batchOptions;
 
     /** What messages call the input: its path, or <stdin>. */
     private volatile String displayName;
@@ -83,24 +76,19 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batchSize != null && batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1");
-        }
-        if (maxRejects != null && maxRejects < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--max-rejects cannot be negative");
-        }
+        LoadOptions checked = batchOptions.loadOptions(spec.commandLine(), reprocess);
         PrintWriter err = spec.commandLine().getErr();
         LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         displayName = file;
         try (StopOnSignal stop = StopOnSignal.install(() -> printStopped(err))) {
-            int exitCode = load(err, lockWait, stop);
+            int exitCode = load(checked, err, lockWait, stop);
             err.flush();
             System.out.flush();
             return exitCode;
         }
     }
 
-    private int load(PrintWriter err, LockWait lockWait, StopOnSignal stop) {
+    private int load(LoadOptions checked, PrintWriter err, LockWait lockWait, StopOnSignal stop) {
         LoadReport report;
         int exitCode;
         TerminalProgress progress = null;
@@ -113,7 +101,7 @@ final class LoadCommand implements Callable<Integer> {
             displayName = input.displayName();
             progress = TerminalProgress.onTerminal(err, input.isStdin() ? 0 : Files.size(Path.of(file)));
             TerminalProgress shown = progress;
-            LoadOptions options = new LoadOptions(batchSize, reprocess, maxRejects)
+            LoadOptions options = checked
                     .withStopRequested(stop::requested)
                     .withProgress((batches, changes, bytesRead) -> {
                         batchesDone = batches;

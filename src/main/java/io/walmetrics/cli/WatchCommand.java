@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,26 +53,15 @@ final class WatchCommand implements Callable<Integer> {
             description = "Seconds between two looks at the folder; fractions allowed (default: ${DEFAULT-VALUE}).")
     double intervalSeconds;
 
-    @Option(names = "--batch-size", paramLabel = "N",
-            description = "Records a batch, for a flat array of records or a stream of records, as for load.")
-    Integer batchSize;
-
-    @Option(names = "--max-rejects", paramLabel = "N",
-            description = "A file with more than N rejected changes stops at the batch in hand and counts as faulty"
-                    + " (default: no limit).")
-    Integer maxRejects;
+    @Mixin
+    BatchOptions batchOptions;
 
     @Override
     public Integer call() {
         if (!(intervalSeconds > 0) || intervalSeconds > 86_400) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be more than 0 and at most 86400 seconds");
         }
-        if (batchSize != null && batchSize < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--batch-size must be at least 1");
-        }
-        if (maxRejects != null && maxRejects < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--max-rejects cannot be negative");
-        }
+        LoadOptions options = batchOptions.loadOptions(spec.commandLine(), false);
         LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         PrintWriter err = spec.commandLine().getErr();
         if (!Files.isDirectory(folder)) {
@@ -82,21 +70,12 @@ final class WatchCommand implements Callable<Integer> {
             return ExitCode.FAILED;
         }
         Duration interval = Duration.ofNanos(Math.round(intervalSeconds * 1e9));
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch finished = new CountDownLatch(1);
-        // SIGTERM and Ctrl-C start the JVM's shutdown: the hook asks the loop to stop and waits
-        // for it, then ends the JVM itself, since a JVM ended by a signal otherwise exits 143 or 130.
-        Thread stopper = new Thread(() -> {
-            stop.countDown();
-            awaitUninterruptibly(finished);
-            Runtime.getRuntime().halt(ExitCode.OK);
-        }, "watch-stopper");
-        Runtime.getRuntime().addShutdownHook(stopper);
+        StopThenExitZero stop = StopThenExitZero.install("watch-stopper", err::flush);
         try {
             Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
             err.printf(Locale.ROOT, "watching %s -> %s every %s s; Ctrl-C stops%n", folder, common.db, seconds(intervalSeconds));
             err.flush();
-            new FolderWatch(jdbi, folder, new LoadOptions(batchSize, false, maxRejects), interval, new Printer(err)).run(stop);
+            new FolderWatch(jdbi, folder, options, interval, new Printer(err)).run(stop.requested());
             err.println("stopped");
             return ExitCode.OK;
         } catch (InterruptedException interrupted) {
@@ -106,28 +85,12 @@ final class WatchCommand implements Callable<Integer> {
             return Failures.report(failed, common.db, lockWait.atMost(), common.verbose, err);
         } finally {
             err.flush();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopper);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and waits for this loop to be finished
-            }
-            finished.countDown();
+            stop.close();
         }
     }
 
     private static String seconds(double value) {
         return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        while (true) {
-            try {
-                latch.await();
-                return;
-            } catch (InterruptedException keepWaiting) {
-                // the loop's batch must finish before the JVM ends
-            }
-        }
     }
 
     /** One line on standard error for each file applied or failed. */
