@@ -4,6 +4,7 @@
 --          rows that were there before this step (the two never touch the same id).
 -- Reads:   affected_event, current_metric, metrics
 -- Writes:  metrics
+-- Counts:  metrics_deleted, the summary's figure: the rows this statement deletes
 -- Params:  none
 -- By hand: sqlite3 metrics.db
 --          sqlite> .read sql/025_delete_metrics.sql

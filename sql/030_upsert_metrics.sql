@@ -4,6 +4,7 @@
 -- Reads:   affected_event, current_metric (the four-way join over the current_* tables), metrics
 -- Writes:  metrics
 -- Grain:   one row per current event that joins
+-- Counts:  metrics_upserted, the summary's figure: the rows this statement writes
 -- Params:  :batch_id  the batch_ledger.batch_id being applied
 -- By hand: sqlite3 metrics.db
 --          sqlite> .parameter set :batch_id 1

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walmetrics.report.Dashboard;
 import io.walmetrics.report.Section;
+import io.walmetrics.schema.SqlHeader;
 import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalFile;
 import java.io.IOException;
@@ -92,6 +93,18 @@ class SqlFilesTest {
     @Test
     void the_transform_runs_its_files_in_name_order() {
         assertEquals(MetricsTransform.FILES.stream().sorted().toList(), MetricsTransform.FILES);
+    }
+
+    @Test
+    void exactly_the_delete_and_the_upsert_say_which_figure_of_the_summary_their_row_count_is() throws IOException {
+        Map<String, String> counts = new TreeMap<>();
+        for (String name : sqlFileNames()) {
+            SqlHeader.of(name, sql(name)).find("Counts").ifPresent(figure -> counts.put(name, figure));
+        }
+
+        assertEquals(Map.of(
+                "025_delete_metrics.sql", "metrics_deleted, the summary's figure: the rows this statement deletes",
+                "030_upsert_metrics.sql", "metrics_upserted, the summary's figure: the rows this statement writes"), counts);
     }
 
     @Test
