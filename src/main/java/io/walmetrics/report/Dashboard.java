@@ -1,6 +1,7 @@
 package io.walmetrics.report;
 
 import io.walmetrics.schema.ProjectFiles;
+import io.walmetrics.schema.SqlHeader;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -12,24 +13,15 @@ import org.jdbi.v3.core.Handle;
 
 /**
  * The dashboard's views (migrations/009), read with the queries of {@code sql/views/}: one
- * section per file, in the files' number order, each with the bar chart the HTML page draws.
+ * section per file, in the files' number order, each with the bar chart the HTML page draws, as
+ * the file's header defines them (see {@link Section.Definition#of}).
  */
 public final class Dashboard {
 
-    /** The files of sql/views/, in the order the report prints them; a test checks this is every file there. */
-    public static final List<Section.Definition> SECTIONS = List.of(
-            new Section.Definition("Volume by day and currency", "010_volume_by_day_and_currency.sql",
-                    "dashboard_volume_by_day_and_currency", List.of("day", "currency_code"), "amount",
-                    "amount (minor units)", 0),
-            new Section.Definition("Approval rate by day", "020_approval_rates_by_day.sql",
-                    "dashboard_approval_rates_by_day", List.of("day"), "approval_rate_pct",
-                    "approval rate, % of authorized + failed (bar: 0 to 100)", 100),
-            new Section.Definition("Top decline reasons", "030_top_decline_reasons.sql",
-                    "dashboard_top_decline_reasons", List.of("decline_reason", "decline_type"), "declines",
-                    "declined events", 0),
-            new Section.Definition("Payment method and instrument", "040_payment_method_and_instrument.sql",
-                    "dashboard_payment_method_and_instrument", List.of("payment_method", "payment_instrument_type"),
-                    "events", "events", 0));
+    /** The files of sql/views/, in number order, the order the report prints them; each header defines its section. */
+    public static final List<Section.Definition> SECTIONS = ProjectFiles.listSql("sql/views").stream()
+            .map(file -> Section.Definition.of(file, SqlHeader.of("sql/views/" + file, ProjectFiles.read("sql/views/" + file))))
+            .toList();
 
     private final String source;
     private final long metricRows;

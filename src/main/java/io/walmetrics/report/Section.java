@@ -1,6 +1,10 @@
 package io.walmetrics.report;
 
+import io.walmetrics.schema.SqlHeader;
+import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /** One view of the dashboard as read: its columns and rows, and what its bar chart shows. */
@@ -12,6 +16,30 @@ public record Section(Definition definition, List<String> columns, List<List<Obj
      */
     public record Definition(String title, String file, String view, List<String> labelColumns, String valueColumn,
             String valueCaption, double fullScale) {
+
+        private static final Pattern CHART = Pattern.compile(
+                "bars of (\\w+) labelled by (\\w+(?:, \\w+)*); full bar: (?:the greatest value|(\\d+))");
+
+        public Definition {
+            labelColumns = List.copyOf(labelColumns);
+        }
+
+        /**
+         * The definition a file of sql/views/ gives in its header: {@code Title:}, the view as the
+         * first word of {@code Reads:}, {@code Chart: bars of VALUE labelled by COLUMN, …; full bar:
+         * the greatest value} (or a number) and {@code Caption:}.
+         */
+        public static Definition of(String file, SqlHeader header) {
+            String chart = header.get("Chart");
+            Matcher parts = CHART.matcher(chart);
+            if (!parts.matches()) {
+                throw new IllegalStateException(header.file() + ": \"-- Chart: " + chart + "\" is not \"bars of COLUMN labelled by"
+                        + " COLUMN, …; full bar: the greatest value\" (or a number)");
+            }
+            return new Definition(header.get("Title"), file, header.get("Reads").split("\\s", 2)[0],
+                    Arrays.asList(parts.group(2).split(", ")), parts.group(1), header.get("Caption"),
+                    parts.group(3) == null ? 0 : Double.parseDouble(parts.group(3)));
+        }
     }
 
     public String title() {
