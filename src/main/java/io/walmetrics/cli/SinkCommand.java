@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.jdbi.v3.core.Jdbi;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -105,18 +104,9 @@ final class SinkCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         PrintWriter err = spec.commandLine().getErr();
-        CountDownLatch stop = new CountDownLatch(1);
-        CountDownLatch finished = new CountDownLatch(1);
-        Thread stopper = null;
-        if (intervalSeconds != null) {
-            // as watch: SIGTERM and Ctrl-C ask the loop to stop after the round in hand, then end with 0
-            stopper = new Thread(() -> {
-                stop.countDown();
-                awaitUninterruptibly(finished);
-                Runtime.getRuntime().halt(ExitCode.OK);
-            }, "sink-stopper");
-            Runtime.getRuntime().addShutdownHook(stopper);
-        }
+        // as watch: SIGTERM and Ctrl-C ask the loop to stop after the round in hand, then end with 0
+        StopThenExitZero stop = intervalSeconds == null ? StopThenExitZero.notInstalled()
+                : StopThenExitZero.install("sink-stopper", err::flush);
         try {
             if (caFile != null && !Files.isRegularFile(caFile)) {
                 throw new NoSuchFileException(caFile.toString());
@@ -130,7 +120,7 @@ final class SinkCommand implements Callable<Integer> {
             Jdbi jdbi = LoaderDatabase.openExistingToWrite(common.db, common.verbose, LockWait.SILENT);
             SearchClient client = new SearchClient(target, credentials, caFile);
             IndexSink sink = new IndexSink(jdbi, client, new IndexSink.Limits(bulkActions, bulkBytes), Backoff.DEFAULT,
-                    new Printer(err), () -> stop.getCount() == 0);
+                    new Printer(err), stop::isRequested);
             if (common.verbose) {
                 err.printf("%s -> %s (credentials: %s)%n", common.db, target, credentials);
             }
@@ -141,14 +131,14 @@ final class SinkCommand implements Callable<Integer> {
             err.printf(Locale.ROOT, "sinking %s -> %s every %s s; Ctrl-C stops%n", common.db, target, seconds(intervalSeconds));
             err.flush();
             Duration interval = Duration.ofNanos(Math.round(intervalSeconds * 1e9));
-            while (stop.getCount() > 0) {
+            while (!stop.isRequested()) {
                 try {
                     round(sink, target, err);
                 } catch (IndexSink.StoppedException stopped) {
                     err.println(stopped.getMessage());
                     break;
                 }
-                if (stop.await(interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                if (stop.requested().await(interval.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
                     break;
                 }
             }
@@ -161,14 +151,7 @@ final class SinkCommand implements Callable<Integer> {
             return Failures.report(e, common.db, common.verbose, err);
         } finally {
             err.flush();
-            if (stopper != null) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(stopper);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running and waits for this loop to be finished
-                }
-            }
-            finished.countDown();
+            stop.close();
         }
     }
 
@@ -201,17 +184,6 @@ final class SinkCommand implements Callable<Integer> {
 
     private static String seconds(double value) {
         return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        while (true) {
-            try {
-                latch.await();
-                return;
-            } catch (InterruptedException keepWaiting) {
-                // the round must finish before the JVM ends
-            }
-        }
     }
 
     /** One line on standard error for the index created and for each retry round. */

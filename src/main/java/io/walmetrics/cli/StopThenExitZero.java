@@ -14,7 +14,7 @@ final class StopThenExitZero implements AutoCloseable {
     private final Thread hook;
 
     private StopThenExitZero(String name, Runnable beforeExit) {
-        this.hook = new Thread(() -> {
+        this.hook = name == null ? null : new Thread(() -> {
             requested.countDown();
             awaitUninterruptibly(finished);
             beforeExit.run();
@@ -29,6 +29,11 @@ final class StopThenExitZero implements AutoCloseable {
         return stop;
     }
 
+    /** A stop no signal requests, for a command that runs once: a signal ends it as it ends any JVM. */
+    static StopThenExitZero notInstalled() {
+        return new StopThenExitZero(null, null);
+    }
+
     /** Counted down once a signal asked the loop to stop. */
     CountDownLatch requested() {
         return requested;
@@ -41,10 +46,12 @@ final class StopThenExitZero implements AutoCloseable {
     /** The command is finished: without a signal the JVM ends as usual, with one the hook ends it with 0. */
     @Override
     public void close() {
-        try {
-            Runtime.getRuntime().removeShutdownHook(hook);
-        } catch (IllegalStateException shuttingDown) {
-            // the hook is running and waits for the command to be finished
+        if (hook != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running and waits for the command to be finished
+            }
         }
         finished.countDown();
     }
