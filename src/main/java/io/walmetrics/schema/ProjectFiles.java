@@ -34,7 +34,7 @@ public final class ProjectFiles {
     }
 
     /**
-     * The names of the {@code .sql} files directly in a folder, e.g. {@code list("sql")}, sorted by
+     * The names of the {@code .sql} files directly in a folder, e.g. {@code listSql("sql")}, sorted by
      * name, which is their number order; read from the jar or, in a build, from its classes folder.
      */
     public static List<String> listSql(String folder) {
