@@ -16,6 +16,8 @@ import io.walmetrics.testing.WalFile;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -424,6 +426,61 @@ class WalReaderTest {
                 assertNotNull(reader.nextChange());
                 assertThrows(IllegalStateException.class, reader::batchHash);
             }
+        }
+
+        /**
+         * The ledger stores these hashes (batch_ledger.content_hash, stream_hash): a reader that hashed
+         * differently would take every batch applied before for a rewritten file. The values were taken
+         * from the reader as released; they must never change.
+         */
+        @Test
+        void is_the_value_the_ledgers_hold_for_a_known_input() throws IOException {
+            String json = "[[{\"xid\":1,\"nextlsn\":\"0/16D3E20\",\"change\":[{\"kind\":\"insert\",\"schema\":\"public\","
+                    + "\"table\":\"transaction\",\"columnnames\":[\"transaction_id\",\"amount\",\"note\"],"
+                    + "\"columntypes\":[\"uuid\",\"integer\",\"text\"],\"columnvalues\":[\"a\",100,\"caf\u00e9 \\ud83d\\ude00\"]}]},"
+                    + "{\"change\":[{\"kind\":\"delete\",\"schema\":\"public\",\"table\":\"transaction\","
+                    + "\"oldkeys\":{\"keynames\":[\"transaction_id\"],\"keytypes\":[\"uuid\"],\"keyvalues\":[\"a\"]}}]}],"
+                    + "[{\"change\":[]}]]";
+
+            assertEquals(List.of(
+                    "0c45aa226a7ed32bc6a2aba49469461f56ce89e00acdf4bccb67e6772c51e124 a194faf34b170c552c2dfd562792a7e08f710fefaea55403f0528c41af9fff09",
+                    "a37fccd4cc7e490abc6775a7b01096562d48425963dbc0014568ceb4a35f8a42 d0c72f4485f8b2d8c1b6ebe458a7719e1e722ce42f492eec65991ad232064c2b"),
+                    batchAndStreamHashes(new ByteArrayInputStream(json.getBytes(UTF_8))));
+        }
+
+        @Test
+        void is_the_value_the_ledgers_hold_for_a_value_longer_than_the_hash_buffer() throws IOException {
+            String json = "{\"change\":[{\"kind\":\"insert\",\"schema\":\"public\",\"table\":\"t\",\"columnnames\":[\"id\",\"doc\"],"
+                    + "\"columntypes\":[\"text\",\"jsonb\"],\"columnvalues\":[\"b\",\"" + "x".repeat(40_000) + "\"]}]}";
+
+            assertEquals(List.of(
+                    "94cd0c84264e872c3e0d00bb59c8b6e0311aa0daabd4a246eee815c0175e062f a3e762d87a50302a9427c42d0d5d9f2fd5f852f9f55ff202d5bde1a1083603c9"),
+                    batchAndStreamHashes(new ByteArrayInputStream(json.getBytes(UTF_8))));
+        }
+
+        @Test
+        void is_the_value_the_ledgers_hold_for_the_sample_file() throws IOException {
+            List<String> hashes = batchAndStreamHashes(Files.newInputStream(Path.of("data/wal.json")));
+
+            assertEquals(23, hashes.size());
+            assertEquals("2ab2569ef992a9693d38a811421eb97f6282fb6afea5ad6ede0805e7a3a419fa ecc5ac7d5515805be8ebe89a25d98560ee66009bbc0f28fd83112c29b0cf7e71",
+                    hashes.get(0));
+            assertEquals("5227e356c0ca5b460fefe11683502e9e5f1ff9299a66da198dcff3996fa55ec7 dd9ac955b6af092f8d1fa59890c31ae9f9135bffec34abc13ed6e16e06cf236b",
+                    hashes.get(22));
+        }
+
+        /** "batch-hash stream-hash" of each batch of the input. */
+        private List<String> batchAndStreamHashes(InputStream input) throws IOException {
+            List<String> hashes = new ArrayList<>();
+            try (WalReader reader = new WalReader(input, "pinned", null)) {
+                while (reader.nextBatch()) {
+                    while (reader.nextChange() != null) {
+                        // only the hashes matter here
+                    }
+                    hashes.add(reader.batchHash() + " " + reader.streamHash());
+                }
+            }
+            return hashes;
         }
 
         private String onlyHash(String json, Integer batchSize) throws IOException {
