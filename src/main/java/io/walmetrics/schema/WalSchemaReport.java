@@ -18,16 +18,6 @@ import java.util.TreeMap;
  */
 public final class WalSchemaReport {
 
-    /** A column seen with a type the migrations do not declare for it; {@code declaredType} null when unknown. */
-    public record ColumnDrift(String walTable, String column, String observedType, String declaredType) {
-
-        public String describe() {
-            return walTable + "." + column + ": " + observedType
-                    + (declaredType == null ? ", not in the migrations (kept in extra_columns)"
-                    : ", declared " + declaredType + " (values that do not fit are rejected)");
-        }
-    }
-
     private final Map<String, Integer> changesByTable = new TreeMap<>();
     private final Map<String, Map<String, Set<String>>> typesByTable = new TreeMap<>();
     private final SourceCatalog catalog;

@@ -1,5 +1,6 @@
 package io.walmetrics.staging;
 
+import io.walmetrics.schema.ColumnDrift;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.schema.SourceColumn;
 import io.walmetrics.schema.SourceTable;
@@ -38,7 +39,7 @@ public final class ChangeLander implements AutoCloseable {
     private final SourceCatalog catalog;
     private final Map<String, StagingWriter> writers = new HashMap<>();
     private final List<Rejection> rejections = new ArrayList<>();
-    private final Map<DriftKey, Integer> drift = new LinkedHashMap<>();
+    private final Map<ColumnDrift, Integer> drift = new LinkedHashMap<>();
 
     private long batchId;
     private long lastChangeSeq;
@@ -90,7 +91,7 @@ public final class ChangeLander implements AutoCloseable {
         writers.values().forEach(StagingWriter::flush);
         drift.forEach(this::recordDrift);
         return new LandedBatch(landed, ignored, rejections.size(), lastChangeSeq,
-                drift.keySet().stream().map(DriftKey::describe).toList(), rejections);
+                drift.keySet().stream().map(ColumnDrift::brief).toList(), rejections);
     }
 
     /** Changes of the batch in hand rejected so far. */
@@ -229,29 +230,21 @@ public final class ChangeLander implements AutoCloseable {
         rejections.add(new Rejection(change.position(), change.table(), reason));
     }
 
-    private record DriftKey(String walTable, String column, String observedType, String expectedType) {
-
-        String describe() {
-            return walTable + "." + column + ": " + observedType
-                    + (expectedType == null ? ", not in the migrations" : ", declared " + expectedType);
-        }
+    private void noteDrift(String walTable, String column, String observedType, String declaredType) {
+        drift.merge(new ColumnDrift(walTable, column, observedType, declaredType), 1, Integer::sum);
     }
 
-    private void noteDrift(String walTable, String column, String observedType, String expectedType) {
-        drift.merge(new DriftKey(walTable, column, observedType, expectedType), 1, Integer::sum);
-    }
-
-    private void recordDrift(DriftKey key, int changes) {
+    private void recordDrift(ColumnDrift column, int changes) {
         handle.createUpdate("""
                         insert into schema_drift (wal_table, column_name, observed_type, expected_type, first_batch_id, last_batch_id, changes)
                         values (:wal_table, :column_name, :observed_type, :expected_type, :batch_id, :batch_id, :changes)
                         on conflict (wal_table, column_name, observed_type) do update set
                             last_batch_id = excluded.last_batch_id,
                             changes = changes + excluded.changes""")
-                .bind("wal_table", key.walTable())
-                .bind("column_name", key.column())
-                .bind("observed_type", key.observedType())
-                .bind("expected_type", key.expectedType())
+                .bind("wal_table", column.walTable())
+                .bind("column_name", column.column())
+                .bind("observed_type", column.observedType())
+                .bind("expected_type", column.declaredType())
                 .bind("batch_id", batchId)
                 .bind("changes", changes)
                 .execute();

@@ -56,8 +56,8 @@ class WalSchemaReportTest {
         WalSchemaReport report = scan(db, wal);
 
         assertEquals(List.of(
-                new WalSchemaReport.ColumnDrift("transaction", "amount", "numeric", "integer"),
-                new WalSchemaReport.ColumnDrift("transaction", "fee", "numeric(10,4)", null)), report.drift());
+                new ColumnDrift("transaction", "amount", "numeric", "integer"),
+                new ColumnDrift("transaction", "fee", "numeric(10,4)", null)), report.drift());
         assertEquals(Map.of("audit_log", 1), report.otherTables());
 
         Path changeset = Files.writeString(dir.resolve("008.sql"), report.changeset(8));
