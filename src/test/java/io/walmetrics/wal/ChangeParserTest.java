@@ -85,28 +85,28 @@ class ChangeParserTest {
     @Nested
     class Malformed {
 
+        /** A change of only a kind (or none) whose structure is not wal2json's: the reason, and the fields kept as they came. */
+        private WalChange malformed(String kind, String reason, Map<String, String> kept) {
+            return new WalChange(AT, kind, null, null, List.of(), List.of(), List.of(), null, reason, kept, LSN);
+        }
+
         @Test
         void a_change_that_is_not_an_object_is_kept_as_its_value() throws IOException {
-            assertEquals(new WalChange(AT, null, null, null, List.of(), List.of(), List.of(), null,
-                    "a change must be a JSON object", Map.of("value", "[\"x\",{\"y\":null}]"), LSN), parse("[\"x\", {\"y\": null}]"));
+            assertEquals(malformed(null, "a change must be a JSON object", Map.of("value", "[\"x\",{\"y\":null}]")), parse("[\"x\", {\"y\": null}]"));
         }
 
         @Test
         void kind_schema_or_table_that_is_not_a_string() throws IOException {
             assertEquals(new WalChange(AT, null, null, "t", List.of(), List.of(), List.of(), null, "kind is not a string",
                     Map.of("kind", "1"), LSN), parse("{\"kind\":1,\"table\":\"t\"}"));
-            assertEquals(new WalChange(AT, "insert", null, null, List.of(), List.of(), List.of(), null, "schema is not a string",
-                    Map.of("schema", "null"), LSN), parse("{\"kind\":\"insert\",\"schema\":null}"));
-            assertEquals(new WalChange(AT, "insert", null, null, List.of(), List.of(), List.of(), null, "table is not a string",
-                    Map.of("table", "[\"t\"]"), LSN), parse("{\"kind\":\"insert\",\"table\":[\"t\"]}"));
+            assertEquals(malformed("insert", "schema is not a string", Map.of("schema", "null")), parse("{\"kind\":\"insert\",\"schema\":null}"));
+            assertEquals(malformed("insert", "table is not a string", Map.of("table", "[\"t\"]")), parse("{\"kind\":\"insert\",\"table\":[\"t\"]}"));
         }
 
         @Test
         void column_names_or_types_that_are_not_an_array() throws IOException {
-            assertEquals(new WalChange(AT, "insert", null, null, List.of(), List.of(), List.of(), null, "columnnames is not an array",
-                    Map.of("columnnames", "\"a\""), LSN), parse("{\"kind\":\"insert\",\"columnnames\":\"a\"}"));
-            assertEquals(new WalChange(AT, "insert", null, null, List.of(), List.of(), List.of(), null, "columntypes is not an array",
-                    Map.of("columntypes", "{}"), LSN), parse("{\"kind\":\"insert\",\"columntypes\":{}}"));
+            assertEquals(malformed("insert", "columnnames is not an array", Map.of("columnnames", "\"a\"")), parse("{\"kind\":\"insert\",\"columnnames\":\"a\"}"));
+            assertEquals(malformed("insert", "columntypes is not an array", Map.of("columntypes", "{}")), parse("{\"kind\":\"insert\",\"columntypes\":{}}"));
         }
 
         @Test
@@ -121,32 +121,27 @@ class ChangeParserTest {
 
         @Test
         void column_values_that_are_not_an_array() throws IOException {
-            assertEquals(new WalChange(AT, "insert", null, null, List.of(), List.of(), List.of(), null, "columnvalues is not an array",
-                    Map.of("columnvalues", "5"), LSN), parse("{\"kind\":\"insert\",\"columnvalues\":5}"));
+            assertEquals(malformed("insert", "columnvalues is not an array", Map.of("columnvalues", "5")), parse("{\"kind\":\"insert\",\"columnvalues\":5}"));
         }
 
         @Test
         void old_keys_that_are_not_an_object() throws IOException {
-            assertEquals(new WalChange(AT, "delete", null, null, List.of(), List.of(), List.of(), null, "oldkeys is not an object",
-                    Map.of("oldkeys", "[\"t1\"]"), LSN), parse("{\"kind\":\"delete\",\"oldkeys\":[\"t1\"]}"));
+            assertEquals(malformed("delete", "oldkeys is not an object", Map.of("oldkeys", "[\"t1\"]")), parse("{\"kind\":\"delete\",\"oldkeys\":[\"t1\"]}"));
         }
 
         @Test
         void old_keys_without_their_values_or_with_a_name_that_is_not_text_are_kept_as_they_came() throws IOException {
             String missingValues = "{\"keynames\":[\"id\"],\"keytypes\":[\"uuid\"]}";
-            assertEquals(new WalChange(AT, "delete", null, null, List.of(), List.of(), List.of(), null,
-                    "oldkeys does not hold keynames, keytypes and keyvalues arrays", Map.of("oldkeys", missingValues), LSN),
+            assertEquals(malformed("delete", "oldkeys does not hold keynames, keytypes and keyvalues arrays", Map.of("oldkeys", missingValues)),
                     parse("{\"kind\":\"delete\",\"oldkeys\":" + missingValues + "}"));
             String nameNotText = "{\"keynames\":[1],\"keyvalues\":[\"\\ud800\"]}";
-            assertEquals(new WalChange(AT, "delete", null, null, List.of(), List.of(), List.of(), null,
-                    "oldkeys does not hold keynames, keytypes and keyvalues arrays", Map.of("oldkeys", nameNotText), LSN),
+            assertEquals(malformed("delete", "oldkeys does not hold keynames, keytypes and keyvalues arrays", Map.of("oldkeys", nameNotText)),
                     parse("{\"kind\":\"delete\",\"oldkeys\":" + nameNotText + "}"));
         }
 
         @Test
         void the_first_problem_is_the_reason_and_every_misshapen_field_is_kept() throws IOException {
-            assertEquals(new WalChange(AT, null, null, null, List.of(), List.of(), List.of(), null, "columnvalues is not an array",
-                    Map.of("columnvalues", "{}", "kind", "7"), LSN), parse("{\"columnvalues\":{},\"kind\":7}"));
+            assertEquals(malformed(null, "columnvalues is not an array", Map.of("columnvalues", "{}", "kind", "7")), parse("{\"columnvalues\":{},\"kind\":7}"));
         }
     }
 }
