@@ -15,6 +15,9 @@ final class FormatErrors {
 
     /** Jackson's report of a field name twice in one object. */
     private static final Pattern DUPLICATE_FIELD = Pattern.compile("Duplicate Object property \"([^\"]*)\"|Duplicate field '([^']*)'");
+    /** Jackson's note on which structure a close marker does not match: "(for Array starting at [Source: …; line: 1, column: 2])". */
+    private static final Pattern OPENED_AT = Pattern.compile(
+            "\\(for (Array|Object) starting at \\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]\\)");
 
     private final String input;
 
@@ -50,6 +53,11 @@ final class FormatErrors {
             String field = duplicate.group(1) != null ? duplicate.group(1) : duplicate.group(2);
             return "the field \"" + field + "\" appears twice in one object (PostgreSQL never writes that;"
                     + " neither copy is applied)";
+        }
+        Matcher opened = OPENED_AT.matcher(reason);
+        if (opened.find()) {
+            reason = reason.substring(0, opened.start()) + "(for the " + opened.group(1).toLowerCase(java.util.Locale.ROOT)
+                    + " opened at line " + opened.group(2) + ", column " + opened.group(3) + ")" + reason.substring(opened.end());
         }
         for (String noise : List.of(" (start marker at", " at [Source")) {
             int at = reason.indexOf(noise);

@@ -33,7 +33,8 @@ public record WalChange(
         columnNames = List.copyOf(columnNames);
         columnTypes = List.copyOf(columnTypes);
         columnValues = List.copyOf(columnValues);
-        otherFields = Map.copyOf(otherFields);
+        // in the order they came: a rejected change keeps its fields as written
+        otherFields = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(otherFields));
     }
 
     /** The change written back as one line of JSON (whitespace aside, as it was read). */

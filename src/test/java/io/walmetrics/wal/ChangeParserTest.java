@@ -82,6 +82,13 @@ class ChangeParserTest {
                 parse("{\"kind\":\"message\",\"transactional\":true,\"prefix\":\"p\",\"content\":{\"a\": [1, 2.50]}}"));
     }
 
+    @Test
+    void fields_it_does_not_know_are_written_back_in_the_order_they_came() throws IOException {
+        WalChange change = parse("{\"kind\":\"message\",\"zeta\":1,\"alpha\":2,\"mid\":{\"b\":1,\"a\":2},\"beta\":3}");
+        assertEquals(List.of("zeta", "alpha", "mid", "beta"), List.copyOf(change.otherFields().keySet()));
+        assertEquals("{\"kind\":\"message\",\"zeta\":1,\"alpha\":2,\"mid\":{\"b\":1,\"a\":2},\"beta\":3}", change.toJson());
+    }
+
     @Nested
     class Malformed {
 

@@ -25,8 +25,8 @@ class FormatErrorsTest {
         assertEquals("Unexpected character ('{' (code 123)): was expecting comma to separate Array entries",
                 FormatErrors.plainReason("Unexpected character ('{' (code 123)): was expecting comma to separate Array entries\n"
                         + " at [Source: (ByteArrayInputStream); line: 3, column: 17]"));
-        // Jackson's "at [Source" is cut wherever it stands, which leaves this one's parenthesis open
-        assertEquals("Unexpected close marker '}': expected ']' (for Array starting",
+        // the structure a close marker does not match keeps where it opened
+        assertEquals("Unexpected close marker '}': expected ']' (for the array opened at line 1, column 2)",
                 FormatErrors.plainReason("Unexpected close marker '}': expected ']' (for Array starting at [Source: x; line: 1, column: 2])"));
     }
 }
