@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * One metric row as a search index stores it: the fifteen columns of docs/reference.md#the-metric and updated_in_batch.
- * Serialised ({@link Json#MAPPER}) as the object of its fields: the JSON column as the JSON object it is
+ * Serialised ({@link Json#mapper()}) as the object of its fields: the JSON column as the JSON object it is
  * (search/metrics-index.json maps it as one), every other column as its SQLite value, a number or a string.
  */
 public record MetricDocument(@JsonValue Map<String, Object> fields) {

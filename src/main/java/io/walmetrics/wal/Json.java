@@ -45,11 +45,19 @@ public final class Json {
      * For the JSON the tool writes: a record as an object of its components, in their order, named in
      * snake_case (batchesRead as batches_read). It does not flush after each value: an export writes tens of
      * thousands onto one generator. Its own copy of {@link #FACTORY}, which a mapper would otherwise take as its codec.
+     * Built on first use (a holder class): making a mapper costs a tenth of a second of a cold start, and
+     * the reader, which loads this class, needs none.
      */
-    public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY.rebuild().build())
-            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
-            .build();
+    public static ObjectMapper mapper() {
+        return Mapper.INSTANCE;
+    }
+
+    private static final class Mapper {
+        static final ObjectMapper INSTANCE = JsonMapper.builder(FACTORY.rebuild().build())
+                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+                .disable(SerializationFeature.FLUSH_AFTER_WRITE_VALUE)
+                .build();
+    }
 
     private Json() {
     }
@@ -65,7 +73,7 @@ public final class Json {
 
     /** A generator for JSON lines (no separator of its own between values) that leaves {@code out} open when closed. */
     public static JsonGenerator linesGenerator(OutputStream out) throws IOException {
-        JsonGenerator generator = MAPPER.getFactory().createGenerator(out);
+        JsonGenerator generator = mapper().getFactory().createGenerator(out);
         generator.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
         generator.setRootValueSeparator(null);
         return generator;
@@ -73,7 +81,7 @@ public final class Json {
 
     /** Writes {@code value} and a newline onto a generator of {@link #linesGenerator}. */
     public static void writeLine(JsonGenerator lines, Object value) throws IOException {
-        MAPPER.writeValue(lines, value);
+        mapper().writeValue(lines, value);
         lines.writeRaw('\n');
     }
 
