@@ -1,6 +1,8 @@
 -- 022_record_metric_deletions.sql
--- Purpose: remember, in the outbox metric_deletions, the ids of the metrics 025 is about to delete
---          (same predicate), with the batch that deletes them, so `export` can send the deletes.
+-- Purpose: find the metrics to delete: every affected event's metric that no longer joins (the
+--          event or one of its partners was deleted, or a join key moved away), and remember them in
+--          the outbox metric_deletions with the batch that deletes them, for `export` and `sink`;
+--          025 then deletes exactly these.
 -- Reads:   affected_event, current_metric, metrics
 -- Writes:  metric_deletions
 -- Grain:   one row per deleted metric id; a later deletion of the same id moves it to its batch

@@ -1,17 +1,20 @@
 -- 025_delete_metrics.sql
--- Purpose: remove the metric of every affected event that no longer joins (the event or one of
---          its partners was deleted, or a join key moved away). Runs before 030, so it looks only at
---          rows that were there before this step (the two never touch the same id).
--- Reads:   affected_event, current_metric, metrics
+-- Purpose: delete the metrics that 022 has just recorded as deleted by this batch, so that the
+--          outbox and the table cannot disagree (the predicate lives in 022 alone). Runs before
+--          030, so it looks only at rows that were there before this step (the two never touch the
+--          same id).
+-- Reads:   metric_deletions, metrics
 -- Writes:  metrics
+-- Grain:   one metric row per id 022 recorded with this batch
 -- Counts:  metrics_deleted, the summary's figure: the rows this statement deletes
--- Params:  none
+-- Params:  :batch_id  the batch_ledger.batch_id being applied
 -- By hand: sqlite3 metrics.db
+--          sqlite> .parameter set :batch_id 1
+--          sqlite> .read sql/022_record_metric_deletions.sql
 --          sqlite> .read sql/025_delete_metrics.sql
 delete from metrics
-where id in (select id from affected_event)
-  and not exists (
-      select 1
-      from current_metric as m
-      where m.id = metrics.id
-  );
+where id in (
+    select id
+    from metric_deletions
+    where deleted_in_batch = :batch_id
+);
