@@ -95,7 +95,7 @@ elif [ "$changed" = yes ]; then
   pg_ctlcluster "$PG_VERSION" "$CLUSTER" restart
 fi
 
-psql_admin() { runuser -u postgres -- psql --cluster "$PG_VERSION/$CLUSTER" -X -q -v ON_ERROR_STOP=1 -tA "$@"; }
+psql_admin() { (cd / && runuser -u postgres -- psql --cluster "$PG_VERSION/$CLUSTER" -X -q -v ON_ERROR_STOP=1 -tA "$@"); }
 for _ in $(seq 1 30); do
   psql_admin -c 'select 1' >/dev/null 2>&1 && break
   sleep 1
