@@ -30,6 +30,7 @@ final class ScratchCluster implements AutoCloseable {
     static final String USER = "walmetrics";
     static final String PASSWORD = "scratch-walmetrics";
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    static final Path SCRATCH_BASE = Path.of(System.getProperty("java.io.tmpdir"), "walmetrics-pg-scratch");
 
     private final Path bin;
     private final Path folder;
@@ -48,7 +49,9 @@ final class ScratchCluster implements AutoCloseable {
      * when it does not start; nothing is left running then.
      */
     static ScratchCluster start(Path bin, String name, Map<String, String> settings) throws IOException, InterruptedException {
-        Path base = Files.createDirectories(Path.of("target", "pg-scratch").toAbsolutePath());
+        // not under the project: a clone may sit in a folder only root can enter (mktemp -d), and
+        // the server runs as postgres
+        Path base = Files.createDirectories(SCRATCH_BASE);
         Path folder = Files.createTempDirectory(base, name + "-");
         UserPrincipal postgres = folder.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
         Files.setOwner(folder, postgres);
@@ -122,7 +125,8 @@ final class ScratchCluster implements AutoCloseable {
     private void asPostgres(String program, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("runuser", "-u", "postgres", "--", bin.resolve(program).toString()));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // from /: PostgreSQL's programs change to their working folder, which postgres may not enter
+        Process process = new ProcessBuilder(command).directory(Path.of("/").toFile()).redirectErrorStream(true).start();
         boolean ended = process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         String output = new String(process.getInputStream().readAllBytes(), UTF_8);
         if (!ended) {
