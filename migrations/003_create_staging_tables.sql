@@ -1,7 +1,7 @@
 -- liquibase formatted sql
 
 -- changeset wal-metrics-loader:003-create-stg-event
--- comment: Append-only: one row per event change landed, in landing order; the fold triggers read it.
+-- comment: Append-only: one row per event change landed, in landing order; sql/fold/ reads it (migration 013 dropped the fold triggers). The type-mapping note in the body below, kept word for word as released, means docs/reference.md#type-mapping.
 create table if not exists stg_event (
     change_seq                     integer primary key,
     batch_id                       integer not null,
@@ -41,7 +41,7 @@ create table if not exists stg_event (
 create index if not exists stg_event_by_batch on stg_event (batch_id);
 
 -- changeset wal-metrics-loader:003-create-stg-transaction
--- comment: Append-only: one row per transaction change landed, in landing order; the fold triggers read it.
+-- comment: Append-only: one row per transaction change landed, in landing order; sql/fold/ reads it (migration 013 dropped the fold triggers). The type-mapping note in the body below, kept word for word as released, means docs/reference.md#type-mapping.
 create table if not exists stg_transaction (
     change_seq                    integer primary key,
     batch_id                      integer not null,
@@ -78,7 +78,7 @@ create table if not exists stg_transaction (
 create index if not exists stg_transaction_by_batch on stg_transaction (batch_id);
 
 -- changeset wal-metrics-loader:003-create-stg-transaction-request
--- comment: Append-only: one row per transaction_request change landed, in landing order; the fold triggers read it.
+-- comment: Append-only: one row per transaction_request change landed, in landing order; sql/fold/ reads it (migration 013 dropped the fold triggers). The type-mapping note in the body below, kept word for word as released, means docs/reference.md#type-mapping.
 create table if not exists stg_transaction_request (
     change_seq                    integer primary key,
     batch_id                      integer not null,
@@ -119,7 +119,7 @@ create table if not exists stg_transaction_request (
 create index if not exists stg_transaction_request_by_batch on stg_transaction_request (batch_id);
 
 -- changeset wal-metrics-loader:003-create-stg-payment-instrument-token
--- comment: Append-only: one row per payment_instrument_token change landed, in landing order; the fold triggers read it.
+-- comment: Append-only: one row per payment_instrument_token change landed, in landing order; sql/fold/ reads it (migration 013 dropped the fold triggers). The type-mapping note in the body below, kept word for word as released, means docs/reference.md#type-mapping.
 create table if not exists stg_payment_instrument_token (
     change_seq                    integer primary key,
     batch_id                      integer not null,
