@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  * falls behind, {@link #awaitBelow} makes the writer wait, between two groups, until the log has
  * been copied and can start over.
  *
- * <p>Like SQLite's automatic checkpoint it copies about every {@value #PAGES_PER_CHECKPOINT} pages,
+ * <p>Like SQLite's automatic checkpoint it copies about every {@value #SQLITE_AUTOCHECKPOINT_PAGES} pages,
  * not after every commit: minute batches a few milliseconds apart would otherwise each share the
  * second core with a checkpoint of their predecessor. The pages a commit adds are estimated from
  * what the log grew by between two checkpoints.
@@ -25,8 +25,8 @@ final class Checkpointer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Checkpointer.class);
 
-    /** SQLite's default threshold for its automatic checkpoint. */
-    static final long PAGES_PER_CHECKPOINT = 1_000;
+    /** SQLite's default threshold for its automatic checkpoint, which this one follows. */
+    static final long SQLITE_AUTOCHECKPOINT_PAGES = 1_000;
 
     private final Handle handle;
     private final Thread thread;
@@ -55,7 +55,7 @@ final class Checkpointer implements AutoCloseable {
         lock.lock();
         try {
             commitsSinceRequest++;
-            if (pagesPerCommit > 0 && commitsSinceRequest * pagesPerCommit < PAGES_PER_CHECKPOINT) {
+            if (pagesPerCommit > 0 && commitsSinceRequest * pagesPerCommit < SQLITE_AUTOCHECKPOINT_PAGES) {
                 return;
             }
             commitsInLastCheckpoint = commitsSinceRequest;

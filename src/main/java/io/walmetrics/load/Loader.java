@@ -41,8 +41,6 @@ public final class Loader {
     private static final long GROUP_MAX_CHANGES = 50_000;
     private static final long GROUP_MAX_NANOS = 1_000_000_000L;
 
-    /** SQLite's default threshold of its automatic checkpoint, restored after a file is loaded. */
-    private static final int AUTOCHECKPOINT_PAGES = 1_000;
     /** The write-ahead log may grow to this many pages (of 4 KB) before a new group waits for its copy. */
     private static final long MAX_LOG_PAGES = 65_536;
 
@@ -155,9 +153,10 @@ public final class Loader {
             this.reader = reader;
             this.ledger = new BatchLedger(handle);
             this.transaction = new WriteTransaction(handle);
-            this.lander = new ChangeLander(handle, SourceCatalog.load(handle));
+            SourceCatalog catalog = SourceCatalog.load(handle);
+            this.lander = new ChangeLander(handle, catalog);
             this.transform = new MetricsTransform(handle);
-            this.fold = new GroupFold(handle, SourceCatalog.load(handle));
+            this.fold = new GroupFold(handle, catalog);
             handle.execute("pragma wal_autocheckpoint = 0");
             this.checkpointer = new Checkpointer(jdbi);
             this.lastBatchIdBeforeRun = ledger.last().batchId();
@@ -169,7 +168,8 @@ public final class Loader {
             transform.close();
             fold.close();
             checkpointer.close();
-            handle.execute("pragma wal_autocheckpoint = " + AUTOCHECKPOINT_PAGES);
+            // SQLite's own checkpoint again, at its default threshold, for whoever uses the connection next
+            handle.execute("pragma wal_autocheckpoint = " + Checkpointer.SQLITE_AUTOCHECKPOINT_PAGES);
             transaction.close();
             ledger.close();
         }
