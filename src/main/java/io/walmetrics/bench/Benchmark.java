@@ -121,10 +121,11 @@ public final class Benchmark {
                         flows, changes, Files.size(wal) >> 20, jvm.isEmpty() ? "defaults" : String.join(" ", jvm), wall,
                         changes / wall, summary.getOrDefault("peak_rss_mb", 0.0), flows >= 100_000 ? 40_000 : 45_000);
             }
-            out.printf(Locale.ROOT, "  in the loader %.1f s: read %.1f, land %.1f, fold %.1f, metrics %.1f, commit %.1f%n",
+            out.printf(Locale.ROOT, "  in the loader %.1f s: read %.1f, land %.1f, fold %.1f, metrics %.1f, commit %.1f, log wait %.1f%n",
                     summary.getOrDefault("seconds", 0.0), summary.getOrDefault("read_seconds", 0.0),
                     summary.getOrDefault("land_seconds", 0.0), summary.getOrDefault("fold_seconds", 0.0),
-                    summary.getOrDefault("metrics_seconds", 0.0), summary.getOrDefault("commit_seconds", 0.0));
+                    summary.getOrDefault("metrics_seconds", 0.0), summary.getOrDefault("commit_seconds", 0.0),
+                    summary.getOrDefault("log_wait_seconds", 0.0));
             if (result.exitCode() != 0) {
                 out.println("  the load failed: " + result.stderr().strip());
             }

@@ -63,7 +63,7 @@ public final class Loader {
              Run run = new Run(jdbi, handle, input, options, reader)) {
             try {
                 boolean stopped = false;
-                while (!(stopped = options.isStopRequested()) && reader.nextBatch()) {
+                while (!(stopped = options.isStopRequested()) && run.nextBatch()) {
                     run.batchesRead++;
                     run.apply();
                 }
@@ -174,6 +174,12 @@ public final class Loader {
             ledger.close();
         }
 
+        /** Moves the reader to the next batch; the wait for the reader thread counts as reading. */
+        boolean nextBatch() throws IOException {
+            phases.switchTo(Phase.READ);
+            return reader.nextBatch();
+        }
+
         void apply() throws IOException {
             // Read a batch of ordinary size before taking the write lock, so a slow producer
             // does not hold other loaders up; a huge batch streams inside its transaction.
@@ -188,7 +194,9 @@ public final class Loader {
 
             phases.switchTo(Phase.COMMIT);
             if (!groupOpen) {
+                phases.switchTo(Phase.LOG_WAIT);
                 awaitCheckpoint();
+                phases.switchTo(Phase.COMMIT);
                 transaction.begin();
                 groupOpen = true;
                 groupStarted = System.nanoTime();

@@ -11,12 +11,14 @@ final class Phases {
         READ,
         /** Converting values and buffering staging rows (Java). */
         LAND,
-        /** Inserting staging rows, which fires the fold into current state (SQLite triggers). */
+        /** The group's landed changes into current state ({@code sql/fold/}). */
         FOLD,
         /** The sql/ steps: affected events, metric upserts and deletes. */
         METRICS,
-        /** Ledger checks and entries, begin and commit. */
-        COMMIT
+        /** Ledger checks and entries, savepoints, begin and commit. */
+        COMMIT,
+        /** Waiting, before a group begins, for the checkpoint thread to copy a full log into the database. */
+        LOG_WAIT
     }
 
     private final long[] nanos = new long[Phase.values().length];

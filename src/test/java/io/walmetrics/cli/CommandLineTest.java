@@ -230,7 +230,7 @@ class CommandLineTest {
         assertEquals(List.of("batches_read", "batches_applied", "batches_skipped", "batches_duplicate", "changes_landed",
                 "changes_ignored", "changes_rejected", "changes_skipped_by_lsn", "metrics_upserted", "metrics_deleted", "metric_rows",
                 "schema_drift_columns", "seconds", "read_seconds", "land_seconds", "fold_seconds", "metrics_seconds",
-                "commit_seconds"), names, "every name, in the order other tools read them");
+                "commit_seconds", "log_wait_seconds"), names, "every name, in the order other tools read them");
         assertEquals("{\"batches_read\":4,\"batches_applied\":4,\"batches_skipped\":0,\"batches_duplicate\":0,\"changes_landed\":6,"
                 + "\"changes_ignored\":2,\"changes_rejected\":0,\"changes_skipped_by_lsn\":0,\"metrics_upserted\":1,\"metrics_deleted\":0,"
                 + "\"metric_rows\":1,\"schema_drift_columns\":0", first.stdout().substring(0, first.stdout().indexOf(",\"seconds\":")),
