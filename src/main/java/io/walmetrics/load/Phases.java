@@ -9,7 +9,7 @@ final class Phases {
     enum Phase {
         /** Parsing JSON into changes. */
         READ,
-        /** Converting values and buffering staging rows (Java). */
+        /** Converting values and inserting them into the staging tables. */
         LAND,
         /** The group's landed changes into current state ({@code sql/fold/}). */
         FOLD,
