@@ -7,7 +7,7 @@ import java.util.Map;
 final class Phases {
 
     enum Phase {
-        /** Parsing JSON into changes. */
+        /** Parsing JSON into changes, or waiting for the parse thread that does it. */
         READ,
         /** Converting values and inserting them into the staging tables. */
         LAND,
