@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -20,6 +21,8 @@ final class ScratchDatabase implements AutoCloseable {
 
     private static final String PREFIX = "walmetrics_e2e_";
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMddHHmmss");
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
+    private static final Duration DROP_PATIENCE = Duration.ofSeconds(30);
 
     private final String name;
 
@@ -44,10 +47,31 @@ final class ScratchDatabase implements AutoCloseable {
         return PostgresServer.connect(PostgresServer.urlOf(name));
     }
 
+    /**
+     * Drops the database, terminating its sessions. PostgreSQL refuses the whole drop when one of
+     * them is a process the test role may not signal: an autovacuum worker that has just begun on
+     * the database, or a backend still authenticating, neither yet with a role of its own
+     * ("must be a member of the role whose process is being terminated"). Both are gone in a
+     * moment, so the drop is tried again for a while before the error is let through.
+     */
     @Override
     public void close() throws SQLException {
-        try (Connection admin = PostgresServer.connect(); Statement statement = admin.createStatement()) {
-            statement.execute("drop database if exists " + name + " with (force)");
+        long until = System.nanoTime() + DROP_PATIENCE.toNanos();
+        while (true) {
+            try (Connection admin = PostgresServer.connect(); Statement statement = admin.createStatement()) {
+                statement.execute("drop database if exists " + name + " with (force)");
+                return;
+            } catch (SQLException refused) {
+                if (!INSUFFICIENT_PRIVILEGE.equals(refused.getSQLState()) || System.nanoTime() > until) {
+                    throw refused;
+                }
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while dropping " + name, e);
+            }
         }
     }
 
