@@ -34,7 +34,8 @@ public final class FoldSql {
      */
     public static final String MARK_AFFECTED_KEYS = "005_mark_affected_keys.sql";
     public static final String MARK_EXACT_KEYS = "010_mark_exact_keys.sql";
-    public static final String UPSERT_LAST_CHANGES = "020_upsert_last_changes.sql";
+    public static final String UPSERT_LAST_WHOLE_CHANGES = "020_upsert_last_whole_changes.sql";
+    public static final String UPSERT_LAST_PARTIAL_UPDATES = "025_upsert_last_partial_updates.sql";
     public static final String DELETE_LAST_DELETES = "030_delete_last_deletes.sql";
     public static final String LIST_EXACT_CHANGES = "040_list_exact_changes.sql";
     public static final String UPSERT_ONE_CHANGE = "050_upsert_one_change.sql";
@@ -44,7 +45,7 @@ public final class FoldSql {
     public static final String CREATE_EXACT_KEYS = "000_create_exact_keys.sql";
     public static final String CLEAR_EXACT_KEYS = "900_clear_exact_keys.sql";
 
-    private static final String RANGE = "s.change_seq > :after_seq and s.change_seq <= :up_to_seq";
+    private static final String RANGE = range("s");
 
     /**
      * What a row of each source is known by in the metric's join, for {@code affected_key}: the
@@ -83,7 +84,8 @@ public final class FoldSql {
         Map<String, String> files = new LinkedHashMap<>();
         files.put(MARK_AFFECTED_KEYS, markAffectedKeys(source));
         files.put(MARK_EXACT_KEYS, markExactKeys(source));
-        files.put(UPSERT_LAST_CHANGES, upsertLastChanges(source));
+        files.put(UPSERT_LAST_WHOLE_CHANGES, upsertLastWholeChanges(source));
+        files.put(UPSERT_LAST_PARTIAL_UPDATES, upsertLastPartialUpdates(source));
         files.put(DELETE_LAST_DELETES, deleteLastDeletes(source));
         files.put(LIST_EXACT_CHANGES, listExactChanges(source));
         files.put(UPSERT_ONE_CHANGE, upsertOneChange(source));
@@ -142,13 +144,55 @@ public final class FoldSql {
                 + "  and s.extra_columns is not null;\n";
     }
 
-    private static String upsertLastChanges(SourceTable source) {
+    /** The last change per key of the range, and whether it or an earlier one replaced the whole row. */
+    private static final String LAST_CHANGE_PER_KEY_COLUMNS = "max(s.change_seq) as last_seq,\n"
+            + "        max(iif(s.kind <> 'update', s.change_seq, null)) as base_seq";
+
+    /** A change that carries every column: an insert, or an update that left none out. */
+    private static final String CARRIES_EVERY_COLUMN = "(l.kind = 'insert' or (l.kind = 'update' and l.missing_columns is null))";
+
+    private static String upsertLastWholeChanges(SourceTable source) {
+        String key = source.keyColumn();
+        StringBuilder sql = new StringBuilder(header(UPSERT_LAST_WHOLE_CHANGES, source,
+                "put every key of the range whose last change carries every column (an insert, or an update\n"
+                        + "--          that left none out), and that is not on the exact route, as that change has it.",
+                source.stagingTable() + ", " + source.currentTable() + ", temp.fold_exact_key",
+                source.currentTable(), "one row per key", List.of(":after_seq", ":up_to_seq")));
+        sql.append("insert into main.").append(source.currentTable()).append(" (\n")
+                .append(indented(targets(source), 4)).append('\n')
+                .append(")\n")
+                .append("select\n")
+                .append("    f.key_value,\n");
+        for (String column : others(source)) {
+            sql.append("    l.").append(column).append(",\n");
+        }
+        sql.append("    -- no change of a key on this route carries unknown columns: an insert or a delete clears them\n")
+                .append("    iif(f.base_seq is null, (select cur.extra_columns from main.").append(source.currentTable())
+                .append(" as cur where cur.").append(key).append(" = f.key_value), null),\n")
+                .append("    f.last_seq\n")
+                .append("from (\n")
+                .append("    select\n")
+                .append("        coalesce(s.old_key, s.").append(key).append(") as key_value,\n")
+                .append("        ").append(LAST_CHANGE_PER_KEY_COLUMNS).append('\n')
+                .append("    from main.").append(source.stagingTable()).append(" as s\n")
+                .append("    where ").append(RANGE).append('\n')
+                .append("    group by 1\n")
+                .append(") as f\n")
+                .append("join main.").append(source.stagingTable()).append(" as l on l.change_seq = f.last_seq\n")
+                .append("where ").append(CARRIES_EVERY_COLUMN).append('\n')
+                .append("  and f.key_value not in (select key_value from temp.fold_exact_key)\n")
+                .append("on conflict (").append(key).append(") do update set\n")
+                .append(updates(source)).append(";\n");
+        return sql.toString();
+    }
+
+    private static String upsertLastPartialUpdates(SourceTable source) {
         String key = source.keyColumn();
         List<String> others = others(source);
-        StringBuilder sql = new StringBuilder(header(UPSERT_LAST_CHANGES, source,
-                "put every key of the range whose last change is an insert or an update (and that is not\n"
-                        + "--          on the exact route) as the changes leave it: each column from the latest change\n"
-                        + "--          that carried it, or from the current row when none did.",
+        StringBuilder sql = new StringBuilder(header(UPSERT_LAST_PARTIAL_UPDATES, source,
+                "put every key of the range whose last change is an update that left columns out (and that\n"
+                        + "--          is not on the exact route) as the changes leave it: each column from the latest\n"
+                        + "--          change that carried it, or from the current row when none did.",
                 source.stagingTable() + ", " + source.currentTable() + ", temp.fold_exact_key",
                 source.currentTable(), "one row per key", List.of(":after_seq", ":up_to_seq")));
         sql.append("insert into main.").append(source.currentTable()).append(" (\n")
@@ -170,8 +214,7 @@ public final class FoldSql {
                 .append("from (\n")
                 .append("    select\n")
                 .append("        coalesce(s.old_key, s.").append(key).append(") as key_value,\n")
-                .append("        max(s.change_seq) as last_seq,\n")
-                .append("        max(iif(s.kind <> 'update', s.change_seq, null)) as base_seq,\n");
+                .append("        ").append(LAST_CHANGE_PER_KEY_COLUMNS).append(",\n");
         for (int i = 0; i < others.size(); i++) {
             String column = others.get(i);
             sql.append("        max(iif(s.kind <> 'update' or s.missing_columns is null or instr(s.missing_columns, '\"")
@@ -180,12 +223,19 @@ public final class FoldSql {
         }
         sql.append("    from main.").append(source.stagingTable()).append(" as s\n")
                 .append("    where ").append(RANGE).append('\n')
+                .append("      -- only the keys with an update that left columns out: the others are 020's\n")
+                .append("      and coalesce(s.old_key, s.").append(key).append(") in (\n")
+                .append("          select coalesce(p.old_key, p.").append(key).append(")\n")
+                .append("          from main.").append(source.stagingTable()).append(" as p\n")
+                .append("          where ").append(range("p")).append('\n')
+                .append("            and p.kind = 'update' and p.missing_columns is not null\n")
+                .append("      )\n")
                 .append("    group by 1\n")
                 .append(") as f\n")
                 .append("join main.").append(source.stagingTable()).append(" as l on l.change_seq = f.last_seq\n")
                 .append("left join main.").append(source.currentTable()).append(" as cur on cur.").append(key)
                 .append(" = f.key_value\n")
-                .append("where l.kind <> 'delete'\n")
+                .append("where l.kind = 'update' and l.missing_columns is not null\n")
                 .append("  and f.key_value not in (select key_value from temp.fold_exact_key)\n")
                 .append("on conflict (").append(key).append(") do update set\n")
                 .append(updates(source)).append(";\n");
@@ -285,6 +335,11 @@ public final class FoldSql {
                 + "    where s.change_seq = :change_seq\n"
                 + "      and (s.kind = 'delete' or (s.kind = 'update' and s.old_key <> s." + key + "))\n"
                 + ");\n";
+    }
+
+    /** The changes of the range, of the staging table known as {@code alias}. */
+    private static String range(String alias) {
+        return alias + ".change_seq > :after_seq and " + alias + ".change_seq <= :up_to_seq";
     }
 
     private static String header(String file, SourceTable source, String purpose, String reads, String writes,

@@ -15,12 +15,13 @@ import org.jdbi.v3.core.Handle;
  */
 public final class GroupFold implements AutoCloseable {
 
-    private record SourceSteps(SqlFile markAffectedKeys, SqlFile markExactKeys, SqlFile upsertLastChanges, SqlFile deleteLastDeletes,
+    private record SourceSteps(SqlFile markAffectedKeys, SqlFile markExactKeys, SqlFile upsertLastWholeChanges,
+                               SqlFile upsertLastPartialUpdates, SqlFile deleteLastDeletes,
                                SqlFile listExactChanges, SqlFile upsertOneChange, SqlFile deleteOneKey) {
 
         List<SqlFile> all() {
-            return List.of(markAffectedKeys, markExactKeys, upsertLastChanges, deleteLastDeletes, listExactChanges, upsertOneChange,
-                    deleteOneKey);
+            return List.of(markAffectedKeys, markExactKeys, upsertLastWholeChanges, upsertLastPartialUpdates, deleteLastDeletes,
+                    listExactChanges, upsertOneChange, deleteOneKey);
         }
     }
 
@@ -38,7 +39,8 @@ public final class GroupFold implements AutoCloseable {
             sources.add(new SourceSteps(
                     SqlFile.prepareText(folder + FoldSql.MARK_AFFECTED_KEYS, files.get(FoldSql.MARK_AFFECTED_KEYS), handle),
                     SqlFile.prepareText(folder + FoldSql.MARK_EXACT_KEYS, files.get(FoldSql.MARK_EXACT_KEYS), handle),
-                    SqlFile.prepareText(folder + FoldSql.UPSERT_LAST_CHANGES, files.get(FoldSql.UPSERT_LAST_CHANGES), handle),
+                    SqlFile.prepareText(folder + FoldSql.UPSERT_LAST_WHOLE_CHANGES, files.get(FoldSql.UPSERT_LAST_WHOLE_CHANGES), handle),
+                    SqlFile.prepareText(folder + FoldSql.UPSERT_LAST_PARTIAL_UPDATES, files.get(FoldSql.UPSERT_LAST_PARTIAL_UPDATES), handle),
                     SqlFile.prepareText(folder + FoldSql.DELETE_LAST_DELETES, files.get(FoldSql.DELETE_LAST_DELETES), handle),
                     SqlFile.prepareText(folder + FoldSql.LIST_EXACT_CHANGES, files.get(FoldSql.LIST_EXACT_CHANGES), handle),
                     SqlFile.prepareText(folder + FoldSql.UPSERT_ONE_CHANGE, files.get(FoldSql.UPSERT_ONE_CHANGE), handle),
@@ -71,7 +73,8 @@ public final class GroupFold implements AutoCloseable {
         for (SourceSteps steps : sources) {
             steps.markAffectedKeys().execute(range);
             int exactKeys = steps.markExactKeys().execute(range);
-            steps.upsertLastChanges().execute(range);
+            steps.upsertLastWholeChanges().execute(range);
+            steps.upsertLastPartialUpdates().execute(range);
             steps.deleteLastDeletes().execute(range);
             if (exactKeys > 0) {
                 for (long changeSeq : steps.listExactChanges().queryLongs(range)) {
