@@ -151,6 +151,11 @@ public final class FoldSql {
     /** A change that carries every column: an insert, or an update that left none out. */
     private static final String CARRIES_EVERY_COLUMN = "(l.kind = 'insert' or (l.kind = 'update' and l.missing_columns is null))";
 
+    /** A change of the staging table known as {@code alias} that left columns out: an update without an unchanged TOAST value. */
+    private static String leavesColumnsOut(String alias) {
+        return alias + ".kind = 'update' and " + alias + ".missing_columns is not null";
+    }
+
     private static String upsertLastWholeChanges(SourceTable source) {
         String key = source.keyColumn();
         StringBuilder sql = new StringBuilder(header(UPSERT_LAST_WHOLE_CHANGES, source,
@@ -158,10 +163,7 @@ public final class FoldSql {
                         + "--          that left none out), and that is not on the exact route, as that change has it.",
                 source.stagingTable() + ", " + source.currentTable() + ", temp.fold_exact_key",
                 source.currentTable(), "one row per key", List.of(":after_seq", ":up_to_seq")));
-        sql.append("insert into main.").append(source.currentTable()).append(" (\n")
-                .append(indented(targets(source), 4)).append('\n')
-                .append(")\n")
-                .append("select\n")
+        sql.append(insertIntoCurrent(source))
                 .append("    f.key_value,\n");
         for (String column : others(source)) {
             sql.append("    l.").append(column).append(",\n");
@@ -181,8 +183,7 @@ public final class FoldSql {
                 .append("join main.").append(source.stagingTable()).append(" as l on l.change_seq = f.last_seq\n")
                 .append("where ").append(CARRIES_EVERY_COLUMN).append('\n')
                 .append("  and f.key_value not in (select key_value from temp.fold_exact_key)\n")
-                .append("on conflict (").append(key).append(") do update set\n")
-                .append(updates(source)).append(";\n");
+                .append(onConflictReplace(source));
         return sql.toString();
     }
 
@@ -195,10 +196,7 @@ public final class FoldSql {
                         + "--          change that carried it, or from the current row when none did.",
                 source.stagingTable() + ", " + source.currentTable() + ", temp.fold_exact_key",
                 source.currentTable(), "one row per key", List.of(":after_seq", ":up_to_seq")));
-        sql.append("insert into main.").append(source.currentTable()).append(" (\n")
-                .append(indented(targets(source), 4)).append('\n')
-                .append(")\n")
-                .append("select\n")
+        sql.append(insertIntoCurrent(source))
                 .append("    f.key_value,\n");
         for (String column : others) {
             sql.append("    case\n")
@@ -228,17 +226,16 @@ public final class FoldSql {
                 .append("          select coalesce(p.old_key, p.").append(key).append(")\n")
                 .append("          from main.").append(source.stagingTable()).append(" as p\n")
                 .append("          where ").append(range("p")).append('\n')
-                .append("            and p.kind = 'update' and p.missing_columns is not null\n")
+                .append("            and ").append(leavesColumnsOut("p")).append('\n')
                 .append("      )\n")
                 .append("    group by 1\n")
                 .append(") as f\n")
                 .append("join main.").append(source.stagingTable()).append(" as l on l.change_seq = f.last_seq\n")
                 .append("left join main.").append(source.currentTable()).append(" as cur on cur.").append(key)
                 .append(" = f.key_value\n")
-                .append("where l.kind = 'update' and l.missing_columns is not null\n")
+                .append("where ").append(leavesColumnsOut("l")).append('\n')
                 .append("  and f.key_value not in (select key_value from temp.fold_exact_key)\n")
-                .append("on conflict (").append(key).append(") do update set\n")
-                .append(updates(source)).append(";\n");
+                .append(onConflictReplace(source));
         return sql.toString();
     }
 
@@ -287,10 +284,7 @@ public final class FoldSql {
                         + "--          what it carries on the row under its old key (or its key when it has no oldkeys).",
                 source.stagingTable() + ", " + source.currentTable(), source.currentTable(), "one row",
                 List.of(":change_seq")));
-        sql.append("insert into main.").append(source.currentTable()).append(" (\n")
-                .append(indented(targets(source), 4)).append('\n')
-                .append(")\n")
-                .append("select\n")
+        sql.append(insertIntoCurrent(source))
                 .append("    s.").append(key).append(",\n");
         for (String column : others(source)) {
             sql.append("    iif(instr(s.missing_columns, '\"").append(column).append("\"'), cur.").append(column)
@@ -318,8 +312,7 @@ public final class FoldSql {
                 .append("    on s.kind = 'update' and cur.").append(key).append(" = coalesce(s.old_key, s.").append(key)
                 .append(")\n")
                 .append("where s.change_seq = :change_seq and s.kind in ('insert', 'update')\n")
-                .append("on conflict (").append(key).append(") do update set\n")
-                .append(updates(source)).append(";\n");
+                .append(onConflictReplace(source));
         return sql.toString();
     }
 
@@ -393,11 +386,18 @@ public final class FoldSql {
         return targets;
     }
 
-    private static String updates(SourceTable source) {
+    /** The head of an upsert into the source's current table: its columns, then the select that fills them. */
+    private static String insertIntoCurrent(SourceTable source) {
+        return "insert into main." + source.currentTable() + " (\n" + indented(targets(source), 4) + "\n)\nselect\n";
+    }
+
+    /** The tail of an upsert: a row already under the key takes every column of the new one. */
+    private static String onConflictReplace(SourceTable source) {
         List<String> updated = new ArrayList<>(others(source));
         updated.add("extra_columns");
         updated.add("changed_by_seq");
-        return updated.stream().map(name -> "    " + name + " = excluded." + name).collect(Collectors.joining(",\n"));
+        return "on conflict (" + source.keyColumn() + ") do update set\n"
+                + updated.stream().map(name -> "    " + name + " = excluded." + name).collect(Collectors.joining(",\n")) + ";\n";
     }
 
     private static String indented(List<String> names, int spaces) {
