@@ -69,6 +69,11 @@ final class FollowCommand implements Callable<Integer> {
             description = "The logical replication slot (wal2json) to read: lower-case letters, digits and _.")
     String slot;
 
+    @Option(names = "--schema", paramLabel = "NAME", defaultValue = Follower.DEFAULT_SCHEMA,
+            description = "The PostgreSQL schema whose tables are the sources (default: ${DEFAULT-VALUE}); tables of the"
+                    + " same names in other schemas are not read. A database keeps the schema it was first followed with.")
+    String schema;
+
     @Option(names = "--create-slot",
             description = "Make the slot when it does not exist, and copy the rows that existed then (the database must be"
                     + " new); a slot that exists is followed as it is.")
@@ -100,6 +105,11 @@ final class FollowCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--slot must be 1 to 63 lower-case letters, digits and underscores (a PostgreSQL slot name)");
         }
+        if (schema.isEmpty() || schema.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63
+                || schema.indexOf('\'') >= 0 || schema.indexOf('\0') >= 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--schema must be a PostgreSQL schema name: 1 to 63 bytes, without ' (as in pg_namespace, unquoted)");
+        }
         if (createSlot && dropSlot) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--create-slot and --drop-slot exclude each other");
         }
@@ -126,7 +136,7 @@ final class FollowCommand implements Callable<Integer> {
             Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
             Duration window = Duration.ofNanos(Math.round(batchSeconds * 1e9));
             follower = new Follower(source, jdbi,
-                    new Follower.Options(slot, createSlot, window, stop::isRequested, common.verbose),
+                    new Follower.Options(slot, createSlot, window, stop::isRequested, common.verbose, schema),
                     line -> {
                         err.println(line);
                         err.flush();

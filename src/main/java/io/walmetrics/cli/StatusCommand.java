@@ -50,23 +50,25 @@ final class StatusCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         DatabaseStatus status;
         List<SlotStatus> slots;
+        FollowState.Recorded identity;
         try {
             Jdbi jdbi = common.openToRead();
             status = StatusReader.read(jdbi);
             // a followed slot, as its server sees it now (the user and password of the environment)
             slots = FollowState.all(jdbi).stream().map(slot -> SlotStatus.query(slot, System.getenv())).toList();
+            identity = FollowState.identity(jdbi).orElse(null);
         } catch (IOException | RuntimeException e) {
             return Failures.report(e, common.db, common.verbose, err);
         }
         if (json) {
-            printJson(status, slots);
+            printJson(status, slots, identity);
         } else {
-            printReadable(spec.commandLine().getOut(), status, slots);
+            printReadable(spec.commandLine().getOut(), status, slots, identity);
         }
         return ExitCode.OK;
     }
 
-    private void printReadable(PrintWriter out, DatabaseStatus status, List<SlotStatus> slots) {
+    private void printReadable(PrintWriter out, DatabaseStatus status, List<SlotStatus> slots, FollowState.Recorded identity) {
         out.println(common.db);
         DatabaseStatus.LastBatch last = status.lastBatch();
         out.printf(Locale.ROOT, "  batches   %,d applied%s%n", status.batchesApplied(), last == null ? ""
@@ -91,6 +93,9 @@ final class StatusCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "    %s; %,d changes, batches %d to %d%n", drift.describe(), drift.changes(),
                     drift.firstBatchId(), drift.lastBatchId());
         }
+        if (identity != null) {
+            out.printf(Locale.ROOT, "  identity  follows %s (since %s)%n", identity.identity().describe(), identity.recordedAt());
+        }
         for (SlotStatus slot : slots) {
             FollowState.Slot known = slot.slot();
             out.printf(Locale.ROOT, "  follow    slot %s of %s, snapshot %s%s: %s%n", known.slotName(), known.source(),
@@ -107,9 +112,9 @@ final class StatusCommand implements Callable<Integer> {
     record JsonStatus(String database, long batchesApplied, Long lastBatchId, String lastBatchInput, Long lastBatchNo,
             String lastBatchAppliedAt, String lastAppliedLsn, Map<String, Long> stagedRows, Map<String, Long> currentRows,
             long metricRows, long changesRejected, Map<String, Long> rejectedByReason, int schemaDriftColumns,
-            List<DatabaseStatus.DriftColumn> schemaDrift, List<JsonSlot> followSlots) {
+            List<DatabaseStatus.DriftColumn> schemaDrift, JsonIdentity sourceIdentity, List<JsonSlot> followSlots) {
 
-        static JsonStatus of(String database, DatabaseStatus status, List<SlotStatus> slots) {
+        static JsonStatus of(String database, DatabaseStatus status, List<SlotStatus> slots, FollowState.Recorded identity) {
             DatabaseStatus.LastBatch last = status.lastBatch();
             Map<String, Long> staged = new LinkedHashMap<>();
             Map<String, Long> current = new LinkedHashMap<>();
@@ -124,7 +129,17 @@ final class StatusCommand implements Callable<Integer> {
                     last == null ? null : last.batchNo(), last == null ? null : last.appliedAt(),
                     status.lastAppliedLsn() == null ? null : status.lastAppliedLsn().toString(),
                     staged, current, status.metricRows(), status.changesRejected(), rejected,
-                    status.schemaDrift().size(), status.schemaDrift(), slots.stream().map(JsonSlot::of).toList());
+                    status.schemaDrift().size(), status.schemaDrift(), identity == null ? null : JsonIdentity.of(identity),
+                    slots.stream().map(JsonSlot::of).toList());
+        }
+    }
+
+    /** The source the database belongs to (source_identity), in {@link JsonStatus}; null before its first follow. */
+    record JsonIdentity(String systemIdentifier, String database, String slot, String schema, String recordedAt) {
+
+        static JsonIdentity of(FollowState.Recorded recorded) {
+            return new JsonIdentity(recorded.identity().systemIdentifier(), recorded.identity().database(),
+                    recorded.identity().slot(), recorded.identity().schema(), recorded.recordedAt());
         }
     }
 
@@ -139,7 +154,7 @@ final class StatusCommand implements Callable<Integer> {
         }
     }
 
-    private void printJson(DatabaseStatus status, List<SlotStatus> slots) {
-        Json.printLine(JsonStatus.of(common.db.toString(), status, slots), System.out);
+    private void printJson(DatabaseStatus status, List<SlotStatus> slots, FollowState.Recorded identity) {
+        Json.printLine(JsonStatus.of(common.db.toString(), status, slots, identity), System.out);
     }
 }

@@ -24,6 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -51,10 +53,14 @@ public final class Follower {
     /**
      * @param batchWindow   how long records are collected before a batch is applied
      * @param stopRequested once true, the batch in hand is applied and confirmed, and {@link #run} returns
+     * @param schema        the PostgreSQL schema whose tables are the sources (public by default)
      */
     public record Options(String slot, boolean createSlot, Duration batchWindow, BooleanSupplier stopRequested,
-                          boolean verbose) {
+                          boolean verbose, String schema) {
     }
+
+    /** The schema of the source tables when none is named. */
+    public static final String DEFAULT_SCHEMA = "public";
 
     /** A batch also ends at this many transactions or bytes of wal2json text. */
     public static final int MAX_BATCH_RECORDS = 20_000;
@@ -73,6 +79,7 @@ public final class Follower {
     private final Options options;
     private final Printer out;
     private final FollowState state;
+    private final SourceSetup setup;
 
     private Lsn confirmed;
     private long batchesApplied;
@@ -84,6 +91,7 @@ public final class Follower {
         this.options = options;
         this.out = out;
         this.state = new FollowState(jdbi);
+        this.setup = new SourceSetup(source, options.schema(), namesBySource(jdbi));
     }
 
     public long batchesApplied() {
@@ -111,6 +119,10 @@ public final class Follower {
         int attempt = 0;
         while (!options.stopRequested().getAsBoolean()) {
             try {
+                // the replica identities may have changed since the last session: check before every one
+                try (Connection connection = source.connect()) {
+                    setup.requireTables(connection);
+                }
                 if (stream(attempt)) {
                     return;
                 }
@@ -153,14 +165,38 @@ public final class Follower {
     private record SlotOnServer(String plugin, String database, String currentDatabase, Lsn confirmedFlush) {
     }
 
+    private enum Step { CREATE_WITH_SNAPSHOT, REMEMBER, NOTHING }
+
+    /**
+     * Checks everything before anything is made or written: the role, the source identity against
+     * the database's, the source tables, then the slot. Only when all pass is the slot made, and
+     * the identity recorded once the slot exists (a slot the server refuses to make leaves none).
+     */
     private void prepare() throws LoadFailedException, IOException, InterruptedException {
         String slot = options.slot();
         SlotOnServer found;
+        SourceIdentity identity;
         try (Connection connection = source.connect()) {
+            setup.requireReplicationRole(connection);
+            identity = SourceIdentity.ask(source, slot, options.schema());
+            state.requireBelongsTo(identity, source);
+            setup.requireTables(connection);
             found = findSlot(connection, slot);
         } catch (SQLException e) {
             throw SourceProblem.of(e, source, slot);
         }
+        switch (decide(found)) {
+            case CREATE_WITH_SNAPSHOT -> createWithSnapshot(identity);
+            case REMEMBER -> {
+                state.record(identity, source);
+                state.remember(slot, source.url(), FollowState.Snapshot.NONE, null);
+            }
+            case NOTHING -> state.record(identity, source);
+        }
+    }
+
+    private Step decide(SlotOnServer found) {
+        String slot = options.slot();
         FollowState.Slot known = state.find(slot).orElse(null);
         boolean empty = state.databaseIsEmpty();
         if (known != null && known.snapshot() == FollowState.Snapshot.RUNNING && !(found == null && empty)) {
@@ -178,8 +214,7 @@ public final class Follower {
                         + " database holds batches already: a new slot starts now, so what changed since those batches"
                         + " would be missing; follow into a new --db", false, null);
             }
-            createWithSnapshot();
-            return;
+            return Step.CREATE_WITH_SNAPSHOT;
         }
         if (!"wal2json".equals(found.plugin())) {
             throw new SourceProblem(source.display() + ": replication slot " + slot + " decodes with " + found.plugin()
@@ -195,8 +230,9 @@ public final class Follower {
                         + " the moment to copy the rows before it is gone; follow it without --create-slot (no initial"
                         + " copy), or drop it (follow --drop-slot) and create it again", false, null);
             }
-            state.remember(slot, source.url(), FollowState.Snapshot.NONE, null);
+            return Step.REMEMBER;
         }
+        return Step.NOTHING;
     }
 
     private static SlotOnServer findSlot(Connection connection, String slot) throws SQLException {
@@ -221,7 +257,7 @@ public final class Follower {
      * slot exists until the last row is committed, so a crash in between is never taken for a
      * complete copy.
      */
-    private void createWithSnapshot() throws LoadFailedException, IOException, InterruptedException {
+    private void createWithSnapshot(SourceIdentity identity) throws LoadFailedException, IOException, InterruptedException {
         String slot = options.slot();
         state.remember(slot, source.url(), FollowState.Snapshot.RUNNING, null);
         long started = System.nanoTime();
@@ -235,6 +271,7 @@ public final class Follower {
                 snapshotName = created.getString("snapshot_name");
             }
             state.remember(slot, source.url(), FollowState.Snapshot.RUNNING, consistentPoint);
+            state.record(identity, source);
             out.line("created replication slot " + slot + " on " + source.display() + " at LSN " + consistentPoint
                     + "; copying the rows that existed then (snapshot " + snapshotName + ")");
             // the exported snapshot lives while the replication session runs no other command: import it now
@@ -265,7 +302,7 @@ public final class Follower {
     private long landSnapshot(Connection reading, Lsn consistentPoint) throws LoadFailedException, IOException,
             SQLException, InterruptedException {
         Set<String> tables = walTables();
-        SnapshotReader reader = new SnapshotReader(reading);
+        SnapshotReader reader = new SnapshotReader(reading, options.schema());
         PipedInputStream in = new PipedInputStream(1 << 20);
         PipedOutputStream pipe = new PipedOutputStream(in);
         AtomicReference<Exception> failed = new AtomicReference<>();
@@ -310,6 +347,18 @@ public final class Follower {
     /** Every table name wal2json may write for a source of the catalog. */
     private Set<String> walTables() {
         return jdbi.withHandle(handle -> new TreeSet<>(SourceCatalog.load(handle).walTables()));
+    }
+
+    /** Each source of the catalog with the table names wal2json may write for it, sorted. */
+    private static SortedMap<String, List<String>> namesBySource(Jdbi jdbi) {
+        return jdbi.withHandle(handle -> {
+            SourceCatalog catalog = SourceCatalog.load(handle);
+            SortedMap<String, List<String>> names = new TreeMap<>();
+            for (String table : new TreeSet<>(catalog.walTables())) {
+                names.computeIfAbsent(catalog.walTable(table).source().source(), name -> new ArrayList<>()).add(table);
+            }
+            return names;
+        });
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -449,12 +498,9 @@ public final class Follower {
         }
     }
 
+    /** The source tables of the chosen schema only, in wal2json's pattern syntax. */
     private String addTables() {
-        StringBuilder patterns = new StringBuilder();
-        for (String table : walTables()) {
-            patterns.append(patterns.length() == 0 ? "" : ",").append("*.").append(table);
-        }
-        return patterns.toString();
+        return setup.addTables();
     }
 
     private long metricRows() {

@@ -40,14 +40,17 @@ final class SnapshotReader {
     }
 
     private final Connection connection;
+    private final String schema;
     private long rows;
 
     /**
      * @param connection an ordinary connection with auto-commit off, in a REPEATABLE READ
      *                   transaction that imported the slot's snapshot
+     * @param schema     the schema whose tables are the sources: tables of the same names elsewhere are not read
      */
-    SnapshotReader(Connection connection) {
+    SnapshotReader(Connection connection, String schema) {
         this.connection = connection;
+        this.schema = schema;
     }
 
     /** Rows written so far. */
@@ -55,7 +58,7 @@ final class SnapshotReader {
         return rows;
     }
 
-    /** Writes every row of the tables of these names (in any schema) to {@code out}, as a list of batches. */
+    /** Writes every row of the tables of these names in the schema to {@code out}, as a list of batches. */
     void write(Collection<String> tableNames, OutputStream out) throws SQLException, IOException {
         try (JsonGenerator json = Json.FACTORY.createGenerator(out)) {
             json.writeStartArray();
@@ -153,15 +156,15 @@ final class SnapshotReader {
                 select c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname)
                 from pg_class as c
                 join pg_namespace as n on n.oid = c.relnamespace
-                where c.relname = any (?) and c.relkind in ('r', 'p')
-                  and n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_toast%'
-                order by n.nspname, c.relname""");
+                where c.relname = any (?) and c.relkind in ('r', 'p') and n.nspname = ?
+                order by c.relname""");
              PreparedStatement columns = connection.prepareStatement("""
                 select attname, format_type(atttypid, atttypmod), atttypid::int
                 from pg_attribute
                 where attrelid = ? and attnum > 0 and not attisdropped
                 order by attnum""")) {
             find.setArray(1, connection.createArrayOf("text", names.toArray()));
+            find.setString(2, schema);
             try (ResultSet found = find.executeQuery()) {
                 while (found.next()) {
                     List<Column> list = new ArrayList<>();

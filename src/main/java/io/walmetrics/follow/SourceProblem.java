@@ -43,8 +43,7 @@ public final class SourceProblem extends RuntimeException {
         }
         if (lower.contains("must be superuser or replication role") || lower.contains("permission denied to start walsender")
                 || (state.equals("42501") && lower.contains("replication"))) {
-            return fatal(where + ": role " + source.user() + " may not read replication slots: run"
-                    + " ALTER ROLE " + source.user() + " REPLICATION as a superuser (see README, Following a PostgreSQL slot)", e);
+            return noReplicationRole(source, e);
         }
         if (state.equals("28000") && lower.contains("pg_hba.conf")) {
             return fatal(where + ": the server refuses " + source.user() + " by pg_hba.conf (" + text
@@ -80,6 +79,13 @@ public final class SourceProblem extends RuntimeException {
         // connection refused, reset, the server shutting down or starting up: waiting may cure these
         boolean connection = state.startsWith("08") || state.startsWith("57P") || state.isEmpty();
         return new SourceProblem(where + ": " + text, connection, e);
+    }
+
+    /** The role lacks the REPLICATION attribute (found by follow's own check, or said by the server). */
+    static SourceProblem noReplicationRole(PgSource source, SQLException cause) {
+        return new SourceProblem(source.display() + ": role " + source.user() + " may not read replication slots: run"
+                + " ALTER ROLE " + source.user() + " REPLICATION as a superuser (see README, Following a PostgreSQL slot)",
+                false, cause);
     }
 
     private static SourceProblem fatal(String message, SQLException cause) {

@@ -113,7 +113,7 @@ class StatusAndExportCommandTest {
                 + "\"staged_rows\":{\"stg_event\":87,\"stg_payment_instrument_token\":47,\"stg_transaction\":81,\"stg_transaction_request\":48},"
                 + "\"current_rows\":{\"current_event\":79,\"current_payment_instrument_token\":40,\"current_transaction\":39,"
                 + "\"current_transaction_request\":41},\"metric_rows\":71,\"changes_rejected\":0,\"rejected_by_reason\":{},"
-                + "\"schema_drift_columns\":0,\"schema_drift\":[],\"follow_slots\":[]}\n", status.stdout());
+                + "\"schema_drift_columns\":0,\"schema_drift\":[],\"source_identity\":null,\"follow_slots\":[]}\n", status.stdout());
     }
 
     @Test
@@ -154,7 +154,7 @@ class StatusAndExportCommandTest {
         assertEquals(1L, summary.get("metric_rows"));
         String stdout = json.stdout();
         assertEquals("\"schema_drift\":[{\"wal_table\":\"" + EVENT + "\",\"column\":\"risk_score\",\"observed_type\":\"text\","
-                + "\"expected_type\":null,\"changes\":1,\"first_batch_id\":1,\"last_batch_id\":1}],\"follow_slots\":[]}\n",
+                + "\"expected_type\":null,\"changes\":1,\"first_batch_id\":1,\"last_batch_id\":1}],\"source_identity\":null,\"follow_slots\":[]}\n",
                 stdout.substring(stdout.indexOf("\"schema_drift\":[")), "the drift objects byte for byte, at the end of the line");
     }
 

@@ -38,7 +38,7 @@ final class FollowRun implements AutoCloseable {
     private final List<LoaderProcess> processes = new ArrayList<>();
     private TestDb sqlite;
 
-    private FollowRun(long seed, Path dir, ScratchDatabase database, SourceSchema schema) throws SQLException {
+    private FollowRun(long seed, Path dir, ScratchDatabase database, SourceSchema schema, String pgSchema) throws SQLException {
         this.seed = seed;
         this.schema = schema;
         this.dir = dir;
@@ -46,6 +46,19 @@ final class FollowRun implements AutoCloseable {
         this.reader = database.connect();
         schema.create(reader);
         this.writer = database.connect();
+        if (pgSchema != null) {
+            // the source tables in a schema of their own, first on the search path of the test's sessions
+            String quoted = "\"" + pgSchema.replace("\"", "\"\"") + "\"";
+            try (Statement statement = reader.createStatement()) {
+                statement.execute("create schema " + quoted);
+            }
+            schema.createTables(reader, pgSchema);
+            for (Connection connection : List.of(reader, writer)) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("set search_path to " + quoted + ", public");
+                }
+            }
+        }
         this.workload = new Workload(seed, schema, writer);
         this.slot = "wmf_" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 24));
         this.url = PostgresServer.urlOf(database.name());
@@ -56,9 +69,17 @@ final class FollowRun implements AutoCloseable {
     }
 
     static FollowRun create(long seed, Path dir, SourceSchema schema) throws SQLException {
+        return create(seed, dir, schema, null);
+    }
+
+    /**
+     * With the source tables in {@code pgSchema} as well as in public (the test's sessions see the
+     * former first), or in public alone for null.
+     */
+    static FollowRun create(long seed, Path dir, SourceSchema schema, String pgSchema) throws SQLException {
         ScratchDatabase database = ScratchDatabase.create();
         try {
-            return new FollowRun(seed, dir, database, schema);
+            return new FollowRun(seed, dir, database, schema, pgSchema);
         } catch (SQLException | RuntimeException e) {
             database.close();
             throw e;
@@ -165,6 +186,24 @@ final class FollowRun implements AutoCloseable {
         return sqlite().jdbi().withHandle(handle -> handle.createQuery(
                 "select coalesce(sum(changes_landed), 0) from batch_ledger where input like 'postgresql://% slot %' and input not like '% snapshot at %'")
                 .mapTo(Long.class).one());
+    }
+
+    /** The slots of this run's database on the server, by name. */
+    List<String> slotsOfTheDatabase() throws SQLException {
+        List<String> slots = new ArrayList<>();
+        try (Statement statement = reader.createStatement();
+             ResultSet rows = statement.executeQuery(
+                     "select slot_name from pg_replication_slots where database = current_database() order by slot_name")) {
+            while (rows.next()) {
+                slots.add(rows.getString(1));
+            }
+        }
+        return slots;
+    }
+
+    /** host:port/database, as follow names the source in its lines. */
+    String server() {
+        return url.substring("jdbc:postgresql://".length());
     }
 
     String context() {

@@ -41,6 +41,7 @@ class FollowServerSetupTest {
     @Test
     void wal_level_replica_is_one_line_naming_the_setting(@TempDir Path dir) throws Exception {
         try (ScratchCluster server = ScratchCluster.start(installedBin(), "wal-level", Map.of("wal_level", "replica"))) {
+            createSourceTables(server);
             assertOneLine(server.display() + ": the server does not write WAL for logical decoding (logical decoding requires"
                     + " wal_level >= logical): set wal_level = logical in postgresql.conf and restart PostgreSQL", server, dir);
         }
@@ -57,6 +58,7 @@ class FollowServerSetupTest {
         dir.toFile().setExecutable(true, false); // postgres must reach the folder (a @TempDir is root's alone)
         try (ScratchCluster server = ScratchCluster.start(installedBin(), "no-wal2json",
                 Map.of("wal_level", "logical", "dynamic_library_path", emptyLibrary.toString()))) {
+            createSourceTables(server);
             assertEquals("could not access file \"wal2json\": No such file or directory (58P01)",
                     slotCreationError(server, "wal2json"), "the scratch server with an empty library path");
             assertEquals("could not access file \"nosuch\": No such file or directory (58P01)",
@@ -77,6 +79,7 @@ class FollowServerSetupTest {
         Path bin = newerBin();
         try (ScratchCluster server = ScratchCluster.start(bin, "allow-list",
                 Map.of("wal_level", "logical", "output_plugin_libraries", "pgoutput"))) {
+            createSourceTables(server);
             String refused = server.display() + ": the server does not allow wal2json as an output plugin (library"
                     + " \"wal2json\" may not be used as an output plugin): add it to output_plugin_libraries in"
                     + " postgresql.conf and reload the server configuration";
@@ -136,6 +139,13 @@ class FollowServerSetupTest {
             Thread.sleep(100);
         }
         fail("after " + alterSystem + " and a reload, new sessions see output_plugin_libraries = " + seen + ", not " + wanted);
+    }
+
+    /** The source tables, which follow checks before it makes a slot: so that what is refused is the server's setup. */
+    private static void createSourceTables(ScratchCluster server) throws SQLException {
+        try (Connection connection = connect(server)) {
+            SourceSchema.published().create(connection);
+        }
     }
 
     private static Connection connect(ScratchCluster server) throws SQLException {

@@ -171,8 +171,20 @@ final class SourceSchema {
                 ddl.execute("create type " + type.getKey() + " as enum ("
                         + type.getValue().stream().map(v -> "'" + v + "'").collect(Collectors.joining(", ")) + ")");
             }
+            createTables(connection, null);
+            ddl.execute("create table " + OTHER_TABLE + " (id bigserial primary key, note text not null)");
+        }
+    }
+
+    /**
+     * The four tables alone, in {@code pgSchema} (quoted as given; null for the first schema of the
+     * search path), with the enum types of the search path.
+     */
+    void createTables(Connection connection, String pgSchema) throws SQLException {
+        String prefix = pgSchema == null ? "" : "\"" + pgSchema.replace("\"", "\"\"") + "\".";
+        try (Statement ddl = connection.createStatement()) {
             for (var table : tables().entrySet()) {
-                String name = table.getKey();
+                String name = prefix + table.getKey();
                 List<Column> columns = table.getValue();
                 ddl.execute("create table " + name + " (\n    "
                         + columns.stream().map(c -> c.name() + " " + c.type()).collect(Collectors.joining(",\n    "))
@@ -182,11 +194,10 @@ final class SourceSchema {
                         ddl.execute("alter table " + name + " alter column " + column.name() + " set storage external");
                     }
                 }
-                if (fullIdentity.contains(name)) {
+                if (fullIdentity.contains(table.getKey())) {
                     ddl.execute("alter table " + name + " replica identity full");
                 }
             }
-            ddl.execute("create table " + OTHER_TABLE + " (id bigserial primary key, note text not null)");
         }
     }
 
