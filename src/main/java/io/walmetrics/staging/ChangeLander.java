@@ -24,13 +24,14 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 /**
  * Lands parsed changes into the {@code stg_*} tables, the only work Java does with the data:
  * each value is converted to its column's type (docs/reference.md#type-mapping), and a change that cannot be landed
- * goes to {@code rejected_changes} with its reason. The fold triggers on the staging tables
- * apply each landed row to current state as it is inserted, in landing order.
+ * goes to {@code rejected_changes} with its reason. A truncate of a source lands in
+ * {@code stg_truncate}, numbered in the same sequence. The fold ({@code transform/GroupFold}) applies
+ * the landed changes to current state afterwards, in {@code change_seq} order.
  */
 public final class ChangeLander implements AutoCloseable {
 
     /** Kinds wal2json writes that carry no row change for us; counted as ignored (docs/reference.md#records). */
-    private static final Set<String> IGNORED_KINDS = Set.of("message", "truncate");
+    private static final Set<String> IGNORED_KINDS = Set.of("message");
     private static final Set<String> ROW_KINDS = Set.of("insert", "update", "delete");
     private static final int METADATA_COLUMNS = 6;
     private static final int FLUSH_EVERY_ROWS = 1_000;
@@ -70,6 +71,12 @@ public final class ChangeLander implements AutoCloseable {
             WalTableMapping mapping = landingTarget(change);
             if (mapping == null) {
                 ignored++;
+                return;
+            }
+            if (change.kind().equals(WalChange.TRUNCATE)) {
+                landTruncate(change, mapping, lastChangeSeq + 1);
+                lastChangeSeq++;
+                landed++;
                 return;
             }
             Object[] row = stagingRow(change, mapping, lastChangeSeq + 1);
@@ -121,10 +128,33 @@ public final class ChangeLander implements AutoCloseable {
         if (mapping == null) {
             return null;
         }
+        if (change.kind().equals(WalChange.TRUNCATE)) {
+            // a truncate handed over already parsed (follow's) is held to what the parser holds a file's to
+            if (!change.columnNames().isEmpty() || !change.columnTypes().isEmpty() || !change.columnValues().isEmpty()
+                    || change.oldKeys() != null) {
+                throw new NotLandableException(WalChange.TRUNCATE_WITH_ROW);
+            }
+            return mapping;
+        }
         if (!ROW_KINDS.contains(change.kind())) {
             throw new NotLandableException("unknown kind \"" + change.kind() + "\" for table " + change.table());
         }
         return mapping;
+    }
+
+    /** The whole truncate, in the change sequence: the fold empties the source at this point. */
+    private void landTruncate(WalChange change, WalTableMapping mapping, long changeSeq) {
+        handle.createUpdate("""
+                        insert into stg_truncate (change_seq, batch_id, record_no, change_no, source, wal_schema, wal_table)
+                        values (:change_seq, :batch_id, :record_no, :change_no, :source, :wal_schema, :wal_table)""")
+                .bind("change_seq", changeSeq)
+                .bind("batch_id", batchId)
+                .bind("record_no", change.position().recordNo())
+                .bind("change_no", change.position().changeNo())
+                .bind("source", mapping.source().source())
+                .bind("wal_schema", change.schema())
+                .bind("wal_table", change.table())
+                .execute();
     }
 
     private Object[] stagingRow(WalChange change, WalTableMapping mapping, long changeSeq) throws NotLandableException {

@@ -24,14 +24,21 @@ import java.util.stream.Collectors;
  * of the range that carried it (an insert or a delete carries every column, a delete as null), or
  * from the current row when none did. Keys that a key-changing update or an unknown column
  * ({@code extra_columns}) touches take the exact route: their changes are applied one at a time.
+ *
+ * <p>A truncate of the source (a row of {@code stg_truncate}) empties the table at its place in the
+ * sequence: the range is split at each one (000 lists them), the changes before it are folded, 070 and
+ * 075 mark the join keys of every current row and remove them all, and the changes after it are folded
+ * onto the empty table.
  */
 public final class FoldSql {
 
     /**
-     * The per-source steps, in run order: 005 before the fold and again after it (the join keys of
-     * the rows as they were and as they are), then 010 to 060; 040 lists the changes that 050 and 060
-     * apply one at a time.
+     * The per-source steps, in run order: 000 lists the source's truncates in the range, which split
+     * it into parts; for each part, 005 before the fold and again after it (the join keys of the rows
+     * as they were and as they are), then 010 to 060 (040 lists the changes that 050 and 060 apply one
+     * at a time); at each truncate between two parts, 070 then 075.
      */
+    public static final String LIST_TRUNCATES = "000_list_truncates.sql";
     public static final String MARK_AFFECTED_KEYS = "005_mark_affected_keys.sql";
     public static final String MARK_EXACT_KEYS = "010_mark_exact_keys.sql";
     public static final String UPSERT_LAST_WHOLE_CHANGES = "020_upsert_last_whole_changes.sql";
@@ -40,6 +47,8 @@ public final class FoldSql {
     public static final String LIST_EXACT_CHANGES = "040_list_exact_changes.sql";
     public static final String UPSERT_ONE_CHANGE = "050_upsert_one_change.sql";
     public static final String DELETE_ONE_KEY = "060_delete_one_key.sql";
+    public static final String MARK_EVERY_AFFECTED_KEY = "070_mark_every_affected_key.sql";
+    public static final String DELETE_EVERY_ROW = "075_delete_every_row.sql";
 
     /** Shared by every source: the temporary table of keys on the exact route, and its clearing. */
     public static final String CREATE_EXACT_KEYS = "000_create_exact_keys.sql";
@@ -82,6 +91,7 @@ public final class FoldSql {
     /** The files of one source, by name, in run order. */
     public static Map<String, String> sourceFiles(SourceTable source) {
         Map<String, String> files = new LinkedHashMap<>();
+        files.put(LIST_TRUNCATES, listTruncates(source));
         files.put(MARK_AFFECTED_KEYS, markAffectedKeys(source));
         files.put(MARK_EXACT_KEYS, markExactKeys(source));
         files.put(UPSERT_LAST_WHOLE_CHANGES, upsertLastWholeChanges(source));
@@ -90,15 +100,53 @@ public final class FoldSql {
         files.put(LIST_EXACT_CHANGES, listExactChanges(source));
         files.put(UPSERT_ONE_CHANGE, upsertOneChange(source));
         files.put(DELETE_ONE_KEY, deleteOneKey(source));
+        files.put(MARK_EVERY_AFFECTED_KEY, markEveryAffectedKey(source));
+        files.put(DELETE_EVERY_ROW, deleteEveryRow(source));
         return files;
     }
 
-    private static String markAffectedKeys(SourceTable source) {
-        String key = source.keyColumn();
+    private static JoinKey joinKey(SourceTable source) {
         JoinKey joinKey = JOIN_KEYS.get(source.source());
         if (joinKey == null) {
             throw new IllegalArgumentException("no join key known for source " + source.source());
         }
+        return joinKey;
+    }
+
+    private static String listTruncates(SourceTable source) {
+        return header(LIST_TRUNCATES, source,
+                "list, in landing order, the truncates of the source in the range: the fold folds the changes\n"
+                        + "--          before each, runs 070 and 075 at it, and folds the changes after it on the empty table.",
+                "stg_truncate", "nothing", "one row per truncate", List.of(":after_seq", ":up_to_seq"), false)
+                + "select t.change_seq\n"
+                + "from main.stg_truncate as t\n"
+                + "where t.source = '" + source.source() + "'\n"
+                + "  and " + range("t") + "\n"
+                + "order by t.change_seq;\n";
+    }
+
+    private static String markEveryAffectedKey(SourceTable source) {
+        JoinKey joinKey = joinKey(source);
+        return header(MARK_EVERY_AFFECTED_KEY, source,
+                "at a truncate, before 075: mark the join key of every current row, so that sql/010 finds every\n"
+                        + "--          event whose metric may go with the rows.",
+                source.currentTable(), "affected_key", "one row per join key", List.of(), false)
+                + "insert or ignore into main.affected_key (key_kind, key_value)\n"
+                + "select '" + joinKey.kind() + "', cur." + joinKey.column() + "\n"
+                + "from main." + source.currentTable() + " as cur\n"
+                + "where cur." + joinKey.column() + " is not null;\n";
+    }
+
+    private static String deleteEveryRow(SourceTable source) {
+        return header(DELETE_EVERY_ROW, source,
+                "at a truncate, after 070: remove every current row of the source.",
+                "nothing", source.currentTable(), "every row", List.of(), false)
+                + "delete from main." + source.currentTable() + ";\n";
+    }
+
+    private static String markAffectedKeys(SourceTable source) {
+        String key = source.keyColumn();
+        JoinKey joinKey = joinKey(source);
         return header(MARK_AFFECTED_KEYS, source,
                 "mark the join keys of the current rows the range's changes touch, so that sql/010 finds\n"
                         + "--          the events whose metric may change: run before the fold (the rows as they were) and\n"
@@ -337,6 +385,12 @@ public final class FoldSql {
 
     private static String header(String file, SourceTable source, String purpose, String reads, String writes,
                                  String grain, List<String> parameters) {
+        return header(file, source, purpose, reads, writes, grain, parameters, true);
+    }
+
+    /** {@code exactKeys}: whether running the file by hand needs the temporary table of 000_create_exact_keys first. */
+    private static String header(String file, SourceTable source, String purpose, String reads, String writes,
+                                 String grain, List<String> parameters, boolean exactKeys) {
         String path = source == null ? "sql/fold/" + file : "sql/fold/" + source.source() + "/" + file;
         StringBuilder text = new StringBuilder();
         text.append("-- ").append(path).append('\n')
@@ -359,7 +413,7 @@ public final class FoldSql {
             }).collect(Collectors.joining("\n--          "))).append('\n');
         }
         text.append("-- By hand: sqlite3 metrics.db\n");
-        if (source != null) {
+        if (source != null && exactKeys) {
             text.append("--          sqlite> .read sql/fold/").append(CREATE_EXACT_KEYS).append('\n');
         }
         for (String parameter : parameters) {

@@ -81,6 +81,10 @@ public final class Recomputation {
             lastChangeSeq = Math.max(lastChangeSeq, handle.createQuery("select coalesce(max(change_seq), 0) from "
                     + source.stagingTable()).mapTo(Long.class).one());
         }
+        // truncates are staged changes too: the fold splits the replay at each
+        replayed += handle.createQuery("select count(*) from stg_truncate").mapTo(Long.class).one();
+        lastChangeSeq = Math.max(lastChangeSeq, handle.createQuery("select coalesce(max(change_seq), 0) from stg_truncate")
+                .mapTo(Long.class).one());
         // every staged change again, by the route that applied it: the fold of sql/fold/ over the whole range
         progress.accept(String.format(java.util.Locale.ROOT, "folding %,d staged changes", replayed));
         try (GroupFold fold = new GroupFold(handle, catalog)) {

@@ -18,6 +18,9 @@ import java.util.Map;
  */
 final class ChangeParser {
 
+    /** The fields of a change that carry a row: a truncate has none of them (docs/reference.md#records). */
+    private static final java.util.Set<String> ROW_FIELDS = java.util.Set.of("columnnames", "columntypes", "columnvalues", "oldkeys");
+
     private final WalTokens tokens;
 
     ChangeParser(WalTokens tokens) {
@@ -50,10 +53,12 @@ final class ChangeParser {
         List<WalValue> values = List.of();
         OldKeys oldKeys = null;
         String malformed = null;
+        boolean carriesRow = false;
         Map<String, String> other = new LinkedHashMap<>();
         for (JsonToken token = tokens.take(); token != JsonToken.END_OBJECT; token = tokens.take()) {
             String field = tokens.fieldName();
             JsonToken value = tokens.take();
+            carriesRow |= ROW_FIELDS.contains(field);
             switch (field) {
                 case "kind", "schema", "table" -> {
                     if (value == JsonToken.VALUE_STRING) {
@@ -114,6 +119,9 @@ final class ChangeParser {
                 }
                 default -> other.put(field, tokens.copyValue());
             }
+        }
+        if (WalChange.TRUNCATE.equals(kind) && carriesRow) {
+            malformed = firstOf(malformed, WalChange.TRUNCATE_WITH_ROW);
         }
         return new WalChange(position, kind, schema, table, names, types, values, oldKeys, malformed, other, recordLsn);
     }

@@ -8,7 +8,8 @@ import java.util.Map;
  * this record; nobody re-reads the JSON.
  *
  * @param position    where the change stands in its input
- * @param kind        {@code insert}, {@code update}, {@code delete}, or another kind wal2json writes
+ * @param kind        {@code insert}, {@code update}, {@code delete}, {@code truncate} (no columns, no
+ *                    oldkeys), or another kind wal2json writes
  * @param oldKeys     null when the change has no {@code oldkeys}
  * @param malformed   null for a well-formed change, else why its structure is not a wal2json change
  * @param otherFields fields wal2json does not define, or defined fields of the wrong shape,
@@ -28,6 +29,12 @@ public record WalChange(
         String malformed,
         Map<String, String> otherFields,
         Lsn recordLsn) {
+
+    /** The kind of a TRUNCATE of {@link #table()}: it names the table and carries no row (docs/reference.md#records). */
+    public static final String TRUNCATE = "truncate";
+
+    /** Why a truncate that carries columns or oldkeys is rejected. */
+    public static final String TRUNCATE_WITH_ROW = "a truncate carries no columnnames, columntypes, columnvalues or oldkeys";
 
     public WalChange {
         columnNames = List.copyOf(columnNames);

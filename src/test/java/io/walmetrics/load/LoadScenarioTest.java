@@ -26,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One rule of of docs/reference.md a test: a small WAL input, then what the SQLite file holds afterwards
@@ -284,6 +286,130 @@ class LoadScenarioTest {
         assertEquals(777, db.metric("e1").get("amount"));
         assertEquals(List.of("deleted 1, upserted 0", "deleted 0, upserted 1"), column(db,
                 "select 'deleted ' || metrics_deleted || ', upserted ' || metrics_upserted from batch_ledger where batch_id > 1 order by batch_id"));
+    }
+
+    // ---- truncate
+
+    /** Two metrics, e1 (t1, f1, r1, k1) and e2 (t2, f2, r2, k2), that share no row. */
+    private static LoadReport loadTwoMetrics(TestDb db) {
+        return db.load(new WalFile().record(transaction("t1"), token("k1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"),
+                transaction("t2"), token("k2"), request("r2", "f2", "k2"), event("e2", "t2", "f2")));
+    }
+
+    @ParameterizedTest(name = "truncate {0}")
+    @ValueSource(strings = {EVENT, TRANSACTION, REQUEST, TOKEN, "event", "payment_instrument_token"})
+    void when_a_source_table_is_truncated_then_its_rows_and_every_metric_they_joined_are_gone(String walTable) {
+        TestDb db = TestDb.in(dir);
+        loadTwoMetrics(db);
+
+        LoadReport report = db.load(new WalFile().record(Change.truncate(walTable)));
+
+        String source = switch (walTable) {
+            case EVENT, "event" -> "event";
+            case TOKEN, "payment_instrument_token" -> "payment_instrument_token";
+            default -> walTable;
+        };
+        assertEquals(List.of(1L, 0L, 0L, 2L, 0L, 0L), List.of(report.changesLanded(), report.changesIgnored(),
+                report.changesRejected(), report.metricsDeleted(), report.metricsUpserted(), report.metricRows()));
+        assertEquals(0, db.count("current_" + source));
+        for (String other : List.of("event", "transaction", "transaction_request", "payment_instrument_token")) {
+            if (!other.equals(source)) {
+                assertEquals(2, db.count("current_" + other), "current_" + other + " keeps its rows");
+            }
+        }
+        assertEquals(List.of(Map.of("batch_id", 2, "change_no", 1, "change_seq", 9, "record_no", 1, "source", source,
+                        "wal_schema", "public", "wal_table", walTable)),
+                db.rows("select change_seq, batch_id, record_no, change_no, source, wal_schema, wal_table from stg_truncate"));
+        assertEquals(List.of("e1 2", "e2 2"), column(db, "select id || ' ' || deleted_in_batch from metric_deletions order by id"));
+        assertEquals(List.of("delete e1 2", "delete e2 2"), column(db, "select op || ' ' || id || ' ' || batch_id from metric_feed order by id"));
+    }
+
+    @Test
+    void when_a_table_is_truncated_and_a_row_inserted_again_in_the_same_batch_then_only_that_rows_metric_is_back() {
+        TestDb db = TestDb.in(dir);
+        loadTwoMetrics(db);
+
+        LoadReport report = db.load(new WalFile()
+                .record(tokenUpdate("k2").set("payment_instrument_type", "PAYPAL"))
+                .record(Change.truncate(TOKEN))
+                .record(token("k1").set("payment_instrument_type", "APPLE_PAY")));
+
+        assertEquals(List.of("k1 APPLE_PAY"), column(db, "select token_id || ' ' || payment_instrument_type from current_payment_instrument_token"));
+        assertEquals(List.of("e1 APPLE_PAY 2"), column(db, "select id || ' ' || payment_instrument_type || ' ' || updated_in_batch from metrics"));
+        assertEquals(List.of("e2 2"), column(db, "select id || ' ' || deleted_in_batch from metric_deletions"));
+        assertEquals(List.of(3L, 1L, 1L), List.of(report.changesLanded(), report.metricsUpserted(), report.metricsDeleted()));
+    }
+
+    @Test
+    void when_a_table_is_truncated_and_rows_come_back_in_a_later_batch_then_their_metrics_come_back_then() {
+        TestDb db = TestDb.in(dir);
+        loadTwoMetrics(db);
+
+        db.loadBatchByBatch(new WalFile()
+                .record(Change.truncate(REQUEST))
+                .batch().record(request("r2", "f2", "k2"))
+                .batch().record(request("r1", "f1", "k1")));
+
+        assertEquals(List.of("deleted 2, upserted 0", "deleted 0, upserted 1", "deleted 0, upserted 1"), column(db,
+                "select 'deleted ' || metrics_deleted || ', upserted ' || metrics_upserted from batch_ledger where batch_id > 1 order by batch_id"));
+        assertEquals(List.of("e1 4", "e2 3"), column(db, "select id || ' ' || updated_in_batch from metrics order by id"));
+        assertEquals(List.of("index e1 4", "index e2 3"), column(db, "select op || ' ' || id || ' ' || batch_id from metric_feed order by id"));
+    }
+
+    @Test
+    void when_a_truncate_falls_inside_a_group_of_batches_then_the_group_ends_as_the_changes_applied_in_order_do() {
+        TestDb db = TestDb.in(dir);
+        loadTwoMetrics(db);
+
+        // batch 2: k1 changes (gone with the truncate); batch 3: a third flow, then the truncate of
+        // the tokens in the middle of its record, then k3 for it; batch 4: k2 back; batch 5: k1 back
+        // and a truncate of the transactions after it, t1 back
+        LoadReport report = db.load(new WalFile()
+                .batch().record(tokenUpdate("k1").set("payment_instrument_type", "PAYPAL"))
+                .batch().record(transaction("t3"), request("r3", "f3", "k3"), event("e3", "t3", "f3"), token("k3"),
+                        Change.truncate(TOKEN), token("k3").set("payment_instrument_type", "APPLE_PAY"))
+                .batch().record(token("k2"))
+                .batch().record(token("k1")).record(Change.truncate(TRANSACTION)).record(transaction("t1").set("amount", 5)),
+                new LoadOptions(null, false).withGroupBatches(Integer.MAX_VALUE));
+
+        assertEquals(4, report.batchesApplied());
+        assertEquals(List.of("k1 PAYMENT_CARD", "k2 PAYMENT_CARD", "k3 APPLE_PAY"), column(db,
+                "select token_id || ' ' || payment_instrument_type from current_payment_instrument_token order by 1"));
+        assertEquals(List.of("t1 5"), column(db, "select transaction_id || ' ' || amount from current_transaction"));
+        assertEquals(List.of("e1 5 PAYMENT_CARD 5"), column(db,
+                "select id || ' ' || amount || ' ' || payment_instrument_type || ' ' || updated_in_batch from metrics order by id"));
+        assertEquals(List.of("e2 5"), column(db, "select id || ' ' || deleted_in_batch from metric_deletions order by id"));
+        assertEquals(List.of("deleted 0, upserted 0", "deleted 0, upserted 0", "deleted 0, upserted 0", "deleted 1, upserted 1"), column(db,
+                "select 'deleted ' || metrics_deleted || ', upserted ' || metrics_upserted from batch_ledger where batch_id > 1 order by batch_id"));
+    }
+
+    @Test
+    void when_a_table_that_is_no_source_is_truncated_then_the_truncate_is_ignored_and_counted() {
+        TestDb db = TestDb.in(dir);
+        loadJoined(db);
+
+        LoadReport report = loadText(db, """
+                [[{"xid":771,"nextlsn":"0/16D3A10","change":[{"kind":"truncate","schema":"public","table":"audit_log"}]}]]
+                """);
+
+        assertEquals(List.of(0L, 1L, 0L), List.of(report.changesLanded(), report.changesIgnored(), report.changesRejected()));
+        assertEquals(0, db.count("stg_truncate"));
+        assertEquals(1, report.metricRows());
+    }
+
+    @Test
+    void when_a_truncate_carries_columns_then_it_is_rejected_and_the_rest_applies() {
+        assertRejectedBetweenGoodChanges("""
+                {"kind":"truncate","schema":"public","table":"transaction","columnnames":["transaction_id"],\
+                "columntypes":["uuid"],"columnvalues":["t1"]}""", TRANSACTION, "a truncate carries no columnnames, columntypes, columnvalues or oldkeys");
+    }
+
+    @Test
+    void when_a_truncate_carries_oldkeys_then_it_is_rejected_and_the_rest_applies() {
+        assertRejectedBetweenGoodChanges("""
+                {"kind":"truncate","schema":"public","table":"transaction",\
+                "oldkeys":{"keynames":["transaction_id"],"keytypes":["uuid"],"keyvalues":["t1"]}}""", TRANSACTION,
+                "a truncate carries no columnnames, columntypes, columnvalues or oldkeys");
     }
 
     // ---- changes that land nowhere

@@ -63,6 +63,33 @@ final class Wal2jsonSlot implements AutoCloseable {
         return records;
     }
 
+    /**
+     * What the slot holds now in wal2json's format-version 2, one action a line ({@code B}, {@code I},
+     * {@code U}, {@code D}, {@code T}, {@code M}, {@code C}, with xids), without consuming it: a
+     * {@link #takeWithXids()} after it reads the same transactions in format-version 1.
+     */
+    List<String> peekFormatTwo() throws SQLException {
+        return read("select data from pg_logical_slot_peek_changes(?, null, null, 'format-version', '2', 'include-xids', '1')");
+    }
+
+    /** As {@link #take()}, each record carrying its transaction's xid. */
+    List<String> takeWithXids() throws SQLException {
+        return read("select data from pg_logical_slot_get_changes(?, null, null, 'format-version', '1', 'include-xids', '1')");
+    }
+
+    private List<String> read(String query) throws SQLException {
+        List<String> lines = new ArrayList<>();
+        try (PreparedStatement changes = connection.prepareStatement(query)) {
+            changes.setString(1, name);
+            try (ResultSet rows = changes.executeQuery()) {
+                while (rows.next()) {
+                    lines.add(rows.getString(1));
+                }
+            }
+        }
+        return lines;
+    }
+
     @Override
     public void close() throws SQLException {
         try (connection; Statement statement = connection.createStatement()) {

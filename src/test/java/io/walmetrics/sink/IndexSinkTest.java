@@ -3,10 +3,17 @@ package io.walmetrics.sink;
 import static io.walmetrics.sink.IndexMirror.assertIndexEqualsMetrics;
 import static io.walmetrics.sink.IndexMirror.checkpoint;
 import static io.walmetrics.sink.IndexMirror.lastBatch;
+import static io.walmetrics.testing.Rows.TOKEN;
+import static io.walmetrics.testing.Rows.event;
+import static io.walmetrics.testing.Rows.request;
+import static io.walmetrics.testing.Rows.token;
+import static io.walmetrics.testing.Rows.transaction;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.walmetrics.testing.Change;
 import io.walmetrics.testing.RandomWal;
 import io.walmetrics.testing.TestDb;
+import io.walmetrics.testing.WalFile;
 import io.walmetrics.testing.search.SearchNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -78,6 +85,30 @@ class IndexSinkTest {
         }
         assertEquals(List.of(), retries, "seed " + seed + ": the node took every action at once");
         System.out.println("seed " + seed + ": " + deletes + " deletes sent over " + stream.batches().size() + " batches");
+    }
+
+    @Test
+    void when_a_source_table_is_truncated_then_the_index_loses_every_metric_it_took_and_gets_back_those_that_return() throws IOException {
+        TestDb db = TestDb.in(dir);
+        IndexSink sink = sink(db, IndexSink.Limits.DEFAULT);
+        db.load(new WalFile().record(transaction("t1"), token("k1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"),
+                transaction("t2"), token("k2"), request("r2", "f2", "k1"), event("e2", "t2", "f2"),
+                transaction("t3"), token("k3"), request("r3", "f3", "k3"), event("e3", "t3", "f3")));
+        assertEquals(3, sink.run().indexActions());
+        assertIndexEqualsMetrics(node, index, db, "before the truncate");
+
+        db.load(new WalFile().record(Change.truncate(TOKEN)));
+        IndexSink.Report truncated = sink.run();
+
+        assertEquals(List.of(3L, 0L), List.of(truncated.deleteActions(), truncated.indexActions()));
+        assertEquals(0, db.count("metrics"));
+        assertIndexEqualsMetrics(node, index, db, "after the truncate");
+
+        db.load(new WalFile().record(token("k3")));
+        IndexSink.Report back = sink.run();
+
+        assertEquals(List.of(0L, 1L), List.of(back.deleteActions(), back.indexActions()));
+        assertIndexEqualsMetrics(node, index, db, "after k3 came back");
     }
 
     @Test

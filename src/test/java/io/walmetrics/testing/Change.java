@@ -46,6 +46,11 @@ public final class Change {
         return change;
     }
 
+    /** A TRUNCATE of the table, in the shape the loader reads (wal2json's format 1 never writes it). */
+    public static Change truncate(String table) {
+        return new Change("truncate", table);
+    }
+
     public static Change kind(String kind, String table) {
         return new Change(kind, table);
     }
@@ -113,7 +118,7 @@ public final class Change {
     public String toJson() {
         StringBuilder out = new StringBuilder("{\"kind\":").append(Json.quote(kind))
                 .append(",\"schema\":\"public\",\"table\":").append(Json.quote(table));
-        if (!kind.equals("delete")) {
+        if (!kind.equals("delete") && !kind.equals("truncate")) {
             List<String> names = new ArrayList<>();
             List<String> types = new ArrayList<>();
             List<String> jsonValues = new ArrayList<>();

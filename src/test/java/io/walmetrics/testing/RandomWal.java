@@ -21,7 +21,8 @@ import java.util.UUID;
  * leaving out columns (join and jsonb columns included), updates of rows never seen, deletes with
  * key-only and full-identity oldkeys, rows arriving before or after their join partners, several
  * requests per flow with equal, differing and NULL created_at, jsonb with and without the nested
- * fields, large amounts, and the odd empty record or change to a table the loader ignores.
+ * fields, large amounts, the odd truncate of a source table (at any point of a record, a batch or
+ * a group of batches), and the odd empty record or change to a table the loader ignores.
  *
  * <p>The same seed always gives the same stream.
  */
@@ -50,6 +51,8 @@ public final class RandomWal {
 
     private static final List<String> TABLES = List.of(EVENT, TRANSACTION, REQUEST, TOKEN);
     private static final int[] TABLE_WEIGHTS = {35, 20, 25, 20};
+    /** One change in this many is a truncate: a stream of 200 batches has about a dozen. */
+    private static final int TRUNCATE_ONE_IN = 250;
 
     // Few distinct timestamps, so requests of one flow often tie; text order is what counts.
     private static final String[] CREATED_AT = {
@@ -120,8 +123,14 @@ public final class RandomWal {
         List<WalOp> record = new ArrayList<>();
         int changes = 1 + random.nextInt(4);
         for (int c = 0; c < changes; c++) {
-            WalOp change = chance(2) ? WalOp.insert(IGNORED_TABLE, Map.of("id", "log-" + random.nextInt(100)))
-                    : change(TABLES.get(weighted(TABLE_WEIGHTS)));
+            WalOp change;
+            if (random.nextInt(TRUNCATE_ONE_IN) == 0) {
+                // rare, so that metrics build up again in between: a source table, or now and then the ignored one
+                change = WalOp.truncate(chance(15) ? IGNORED_TABLE : TABLES.get(weighted(TABLE_WEIGHTS)));
+            } else {
+                change = chance(2) ? WalOp.insert(IGNORED_TABLE, Map.of("id", "log-" + random.nextInt(100)))
+                        : change(TABLES.get(weighted(TABLE_WEIGHTS)));
+            }
             shadow.apply(change);
             record.add(change);
         }

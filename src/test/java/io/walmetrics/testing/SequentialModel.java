@@ -10,7 +10,7 @@ import java.util.TreeMap;
 
 /**
  * The loader's meaning written the slow, obvious way (docs/reference.md#folding, the sequential meaning): four source
- * tables as Java maps, every change applied one at a time in file order, then the four-way join
+ * tables as Java maps, every change (a truncate too) applied one at a time in file order, then the four-way join
  * of docs/reference.md#the-metric computed from scratch. No SQL: a randomized test compares the loader against this.
  *
  * <p>Rows are keyed by the WAL table's own key column ({@code event_id} for {@code event_v2_data})
@@ -66,6 +66,7 @@ public final class SequentialModel {
                 rows.put(newKey, row);
             }
             case "delete" -> rows.remove((String) change.oldKeys().get(keyColumn));
+            case "truncate" -> rows.clear(); // every row of the table is gone; the changes after it start from nothing
             default -> throw new IllegalArgumentException("the model applies no " + change.kind());
         }
     }

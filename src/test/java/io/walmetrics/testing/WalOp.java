@@ -31,6 +31,11 @@ public record WalOp(String kind, String table, Map<String, Object> carried, Map<
         return new WalOp("delete", table, null, oldKeys);
     }
 
+    /** A TRUNCATE of the table: no columns, no oldkeys. */
+    public static WalOp truncate(String table) {
+        return new WalOp("truncate", table, null, null);
+    }
+
     /** True when oldkeys holds more than the key: the table has REPLICA IDENTITY FULL. */
     public boolean fullIdentity() {
         return oldKeys != null && oldKeys.size() > 1;
@@ -39,6 +44,9 @@ public record WalOp(String kind, String table, Map<String, Object> carried, Map<
     public Change toChange() {
         String key = TestSchema.walKeyColumn(table);
         Change change;
+        if (kind.equals("truncate")) {
+            return Change.truncate(table);
+        }
         if (kind.equals("delete")) {
             change = fullIdentity() ? Change.kind("delete", table).fullIdentity(changeValues(oldKeys))
                     : Change.delete(table, (String) oldKeys.get(key));

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.walmetrics.schema.SourceCatalog;
+import io.walmetrics.testing.Change;
+import io.walmetrics.testing.Rows;
 import io.walmetrics.testing.TestDb;
+import io.walmetrics.testing.WalFile;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +45,25 @@ class RecomputationTest {
 
         assertTrue(result.consistent(), () -> result.tables().toString());
         assertEquals(263, result.replayedChanges());
+        assertTrue(before.equals(snapshot(db)), "verify changed the database");
+    }
+
+    @Test
+    void verify_replays_truncates_in_their_place_even_when_a_truncate_is_the_last_change_staged() {
+        TestDb db = TestDb.in(dir);
+        db.load(Path.of("data/wal.json"));
+        db.load(new WalFile().record(Change.truncate("transaction_request"))
+                .record(Rows.request("r-after", "f-after", "k-after"))
+                .batch().record(Change.truncate("payment_instrument_token_data")));
+        assertEquals(0, db.count("metrics"), "every metric lost its request");
+        var before = snapshot(db);
+
+        Recomputation.Result result = recompute(db, false);
+
+        assertTrue(result.consistent(), () -> result.tables().toString());
+        assertEquals(263 + 3, result.replayedChanges());
+        assertEquals(List.of("r-after"), db.rows("select transaction_request_id from current_transaction_request").stream()
+                .map(row -> row.get("transaction_request_id")).toList());
         assertTrue(before.equals(snapshot(db)), "verify changed the database");
     }
 

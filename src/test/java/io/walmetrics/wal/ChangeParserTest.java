@@ -65,6 +65,12 @@ class ChangeParserTest {
     }
 
     @Test
+    void a_truncate_names_its_table_and_carries_no_columns_and_no_old_keys() throws IOException {
+        assertEquals(wellFormed("truncate", List.of(), List.of(), List.of(), null),
+                parse("{\"kind\":\"truncate\",\"schema\":\"public\",\"table\":\"transaction\"}"));
+    }
+
+    @Test
     void odd_values_keep_their_type_and_exact_text() throws IOException {
         WalChange change = parse("{\"kind\":\"insert\",\"schema\":\"public\",\"table\":\"transaction\","
                 + "\"columnnames\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\"],\"columntypes\":[\"numeric\",\"numeric\",\"boolean\",\"boolean\",\"text\",\"jsonb\",\"int[]\",\"text\"],"
@@ -144,6 +150,18 @@ class ChangeParserTest {
             String nameNotText = "{\"keynames\":[1],\"keyvalues\":[\"\\ud800\"]}";
             assertEquals(malformed("delete", "oldkeys does not hold keynames, keytypes and keyvalues arrays", Map.of("oldkeys", nameNotText)),
                     parse("{\"kind\":\"delete\",\"oldkeys\":" + nameNotText + "}"));
+        }
+
+        @Test
+        void a_truncate_with_columns_or_old_keys_even_empty_ones() throws IOException {
+            String reason = "a truncate carries no columnnames, columntypes, columnvalues or oldkeys";
+            assertEquals(new WalChange(AT, "truncate", null, "t", List.of("id"), List.of(), List.of(string("1")), null, reason, Map.of(), LSN),
+                    parse("{\"kind\":\"truncate\",\"table\":\"t\",\"columnnames\":[\"id\"],\"columnvalues\":[\"1\"]}"));
+            assertEquals(new WalChange(AT, "truncate", null, "t", List.of(), List.of(), List.of(), null, reason, Map.of(), LSN),
+                    parse("{\"kind\":\"truncate\",\"table\":\"t\",\"columntypes\":[]}"));
+            assertEquals(new WalChange(AT, "truncate", null, "t", List.of(), List.of(), List.of(),
+                    new OldKeys(List.of("id"), List.of(), List.of(string("1"))), reason, Map.of(), LSN),
+                    parse("{\"kind\":\"truncate\",\"table\":\"t\",\"oldkeys\":{\"keynames\":[\"id\"],\"keyvalues\":[\"1\"]}}"));
         }
 
         @Test
