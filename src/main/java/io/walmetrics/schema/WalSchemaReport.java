@@ -42,15 +42,16 @@ public final class WalSchemaReport {
         }
         changesByTable.merge(change.table(), 1, Integer::sum);
         Map<String, Set<String>> columns = typesByTable.computeIfAbsent(change.table(), table -> new LinkedHashMap<>());
-        noteColumns(columns, change.columnNames(), change.columnTypes());
+        noteColumns(columns, change.columnNames(), change.columnTypes(), change.schema());
         if (change.oldKeys() != null) {
-            noteColumns(columns, change.oldKeys().keyNames(), change.oldKeys().keyTypes());
+            noteColumns(columns, change.oldKeys().keyNames(), change.oldKeys().keyTypes(), change.schema());
         }
     }
 
-    private static void noteColumns(Map<String, Set<String>> columns, List<String> names, List<String> types) {
+    /** Each column's types, as the migrations would name them (a type of the change's own schema unqualified). */
+    private static void noteColumns(Map<String, Set<String>> columns, List<String> names, List<String> types, String schema) {
         for (int i = 0; i < names.size() && i < types.size(); i++) {
-            columns.computeIfAbsent(names.get(i), name -> new LinkedHashSet<>()).add(types.get(i));
+            columns.computeIfAbsent(names.get(i), name -> new LinkedHashSet<>()).add(PgTypeName.unqualified(types.get(i), schema));
         }
     }
 

@@ -42,6 +42,29 @@ class WalSchemaReportTest {
         assertNull(report.changeset(8));
     }
 
+    /**
+     * pg_recvlogical's session has an empty search_path, so wal2json qualifies the source's own
+     * enum types with its schema (public.transaction_type): the declared types all the same, for
+     * the report and for a load. A type of another schema is another type.
+     */
+    @Test
+    void a_type_qualified_by_the_source_schema_is_the_declared_type_for_the_report_and_for_a_load() throws IOException {
+        TestDb db = TestDb.in(dir.resolve("db"));
+        Path wal = new WalFile()
+                .record(transaction("t1").type("transaction_type", "public.transaction_type").type("status", "public.transaction_status")
+                        .type("direction", "public.\"transaction_direction\""))
+                .record(transaction("t2").type("transaction_type", "shadow.transaction_type"))
+                .writeTo(dir.resolve("qualified.json"));
+
+        assertEquals(List.of(new ColumnDrift("transaction", "transaction_type", "shadow.transaction_type", "transaction_type")),
+                scan(db, wal).drift());
+
+        db.load(wal);
+        assertEquals(List.of(Map.of("wal_table", "transaction", "column_name", "transaction_type",
+                        "observed_type", "shadow.transaction_type", "expected_type", "transaction_type")),
+                db.rows("select wal_table, column_name, observed_type, expected_type from schema_drift"));
+    }
+
     @Test
     void drift_is_named_and_the_changeset_it_prints_makes_the_new_columns_land_in_columns_of_their_own()
             throws IOException, InterruptedException {
