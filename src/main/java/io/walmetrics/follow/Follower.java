@@ -163,8 +163,15 @@ public final class Follower {
         }
         FollowState.Slot known = state.find(slot).orElse(null);
         boolean empty = state.databaseIsEmpty();
-        if (known != null && known.snapshot() == FollowState.Snapshot.RUNNING && !(found == null && empty)) {
-            throw new SourceProblem(source.display() + ": " + SnapshotProcess.interrupted(slot), false, null);
+        if (known != null && known.snapshot() == FollowState.Snapshot.RUNNING) {
+            SnapshotProcess runner = SnapshotProcess.of(jdbi, slot).orElse(null);
+            if (runner != null && runner.liveness() == SnapshotProcess.Liveness.RUNNING) {
+                throw new SourceProblem(source.display() + ": the initial snapshot of slot " + slot + " into this database is"
+                        + " being made now by " + runner.describe() + ": wait for it to finish, or stop that follow", false, null);
+            }
+            if (!(found == null && empty)) {
+                throw new SourceProblem(source.display() + ": " + SnapshotProcess.interrupted(slot), false, null);
+            }
         }
         if (found == null) {
             if (!options.createSlot()) {

@@ -102,6 +102,14 @@ class StatusOfFollowTest {
                         + " on host " + hostName() + "): no position confirmed yet, being read";
                 assertEquals(List.of(running), followLines(status(dir, FollowRun.credentials())));
 
+                // a second follow into the same database is told the snapshot is being made, not that it was interrupted
+                try (LoaderProcess second = run.start("--create-slot")) {
+                    assertEquals(1, second.awaitExit(PATIENCE), second.describe());
+                    assertEquals(List.of(run.url.substring("jdbc:postgresql://".length()) + ": the initial snapshot of slot "
+                            + run.slot + " into this database is being made now by pid " + follow.pid() + " on host " + hostName()
+                            + ": wait for it to finish, or stop that follow"), second.stderrLines());
+                }
+
                 assertEquals(LoaderProcess.KILLED_BY_SIGKILL, follow.kill(), follow.describe());
                 holder.rollback();
             }
