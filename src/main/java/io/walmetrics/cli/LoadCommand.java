@@ -40,10 +40,11 @@ import picocli.CommandLine.Parameters;
             "  pg_recvlogical ... -o format-version=1 -f - | java -jar target/wal-metrics-loader.jar load --batch-size 20 -",
             "",
             "SIGTERM or Ctrl-C stops it after the batch in hand, which is committed, and it says where; the same"
-                + " command again continues from there.",
+                + " command again continues from there. A signal after the last batch changes nothing: the load"
+                + " says the whole input is applied and exits as without the signal.",
             "",
             "Exit codes: 0 done, 1 fatal error, 2 usage error, 3 done with rejected changes;"
-                + " 143 stopped by SIGTERM, 130 by Ctrl-C (SIGINT)."})
+                + " 143 stopped by SIGTERM, 130 by Ctrl-C (SIGINT), before the end of the input."})
 final class LoadCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -80,7 +81,7 @@ final class LoadCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         displayName = file;
-        try (StopOnSignal stop = StopOnSignal.install(() -> printStopped(err))) {
+        try (StopOnSignal stop = StopOnSignal.install(() -> printStopped(err, false))) {
             int exitCode = load(checked, err, lockWait, stop);
             err.flush();
             System.out.flush();
@@ -123,18 +124,28 @@ final class LoadCommand implements Callable<Integer> {
             return Failures.report(failed, common.db, lockWait.atMost(), common.verbose, err);
         }
         printSummary(err, report);
-        stop.announce(() -> printStopped(err));
+        boolean inputEnded = report.inputEnded();
+        stop.announce(() -> printStopped(err, inputEnded));
         if (json) {
             printJson(report);
+        }
+        if (inputEnded) {
+            stop.completed(exitCode);
         }
         return exitCode;
     }
 
-    /** After SIGTERM or Ctrl-C: where the load stopped, and that running it again goes on from there. */
-    private void printStopped(PrintWriter err) {
+    /**
+     * After SIGTERM or Ctrl-C: where the load stopped, and that running it again goes on from there;
+     * or, when the signal came after the last batch, that the whole input is applied.
+     */
+    private void printStopped(PrintWriter err, boolean inputEnded) {
         int batch = batchesDone;
         String again = WalInput.STDIN.equals(file) ? "the same stream piped again" : "the same command again";
-        if (batch == 0) {
+        if (inputEnded) {
+            err.printf(Locale.ROOT, "%s: stopped by a signal after its last batch, batch %,d: the whole input is applied%n",
+                    displayName, batch);
+        } else if (batch == 0) {
             err.printf(Locale.ROOT, "%s: stopped by a signal before its first batch; nothing was applied%n", displayName);
         } else {
             err.printf(Locale.ROOT, "%s: stopped by a signal after batch %,d, which is committed with every batch before it;"

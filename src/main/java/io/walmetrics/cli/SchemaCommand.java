@@ -3,7 +3,6 @@ package io.walmetrics.cli;
 import io.walmetrics.load.WalInput;
 import io.walmetrics.schema.LoaderDatabase;
 import io.walmetrics.schema.LockWait;
-import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.schema.WalSchemaReport;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
@@ -82,7 +81,7 @@ final class SchemaCommand implements Callable<Integer> {
             try (DeclaredSchema declared = DeclaredSchema.of(common.db, common.verbose);
                  Handle handle = declared.jdbi().open();
                  WalReader reader = new WalReader(input.stream(), input.displayName(), null)) {
-                report = WalSchemaReport.scan(reader, SourceCatalog.load(handle));
+                report = WalSchemaReport.scan(reader, handle);
                 nextMigration = handle.createQuery("""
                                 select coalesce(max(cast(substr(filename, length('migrations/') + 1, 3) as integer)), 0) + 1
                                 from databasechangelog
@@ -99,13 +98,17 @@ final class SchemaCommand implements Callable<Integer> {
                 err.println("every column of the metric's sources has the type the migrations declare");
                 return ExitCode.OK;
             }
-            drift.forEach(column -> err.println("  drift: " + column.describe()));
+            drift.forEach(column -> err.println("  drift: " + report.describe(column)));
             String changeset = report.changeset(nextMigration);
             PrintWriter out = spec.commandLine().getOut();
             out.print(changeset);
             out.flush();
-            err.printf(Locale.ROOT, "the changelog on standard output adds what can be added; save it as migrations/%03d_…sql"
-                    + " and include it in migrations/changelog.xml%n", nextMigration);
+            if (changeset.contains("\n-- changeset ")) {
+                err.printf(Locale.ROOT, "the changelog on standard output adds what can be added; save it as migrations/%03d_…sql"
+                        + " and include it in migrations/changelog.xml%n", nextMigration);
+            } else {
+                err.println("the changelog on standard output adds nothing (its comments say why): no migration to save");
+            }
             return ExitCode.DIFFERENT;
         } catch (IOException | RuntimeException e) {
             return Failures.report(e, common.db, common.verbose, err);

@@ -3,16 +3,21 @@ package io.walmetrics.cli;
 import io.walmetrics.status.DatabaseStatus;
 import io.walmetrics.status.StatusReader;
 import io.walmetrics.wal.Json;
+import io.walmetrics.follow.FollowState;
+import io.walmetrics.follow.SlotStatus;
+import io.walmetrics.follow.SnapshotProcess;
+import io.walmetrics.status.FollowedSlot;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.jdbi.v3.core.Jdbi;
-import io.walmetrics.follow.FollowState;
-import io.walmetrics.follow.SlotStatus;
-import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,8 +31,9 @@ import picocli.CommandLine.Option;
                 + "table, metric rows, rejected changes by reason, and schema drift.",
             "",
             "Reads only: a database that does not exist is an error, never created. For each replication slot that"
-                + " follow reads, it asks the server (user and password from PGUSER and PGPASSWORD) for the slot's"
-                + " confirmed LSN and how many bytes of WAL the server keeps for it."},
+                + " follow reads, it asks the server (user and password from PGUSER and PGPASSWORD, or --password-file)"
+                + " for the slot's confirmed LSN and how many bytes of WAL the server keeps for it, and says whether the"
+                + " slot's initial snapshot is done, running now, or was interrupted (its process is gone)."},
         footer = {"",
             "Example:",
             "  java -jar target/wal-metrics-loader.jar status --db metrics.db",
@@ -45,17 +51,31 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the status as one JSON object on standard output instead.")
     boolean json;
 
+    @Option(names = "--password-file", paramLabel = "FILE",
+            description = "Read the password for the servers of followed slots from the first line of this file instead"
+                    + " of PGPASSWORD.")
+    Path passwordFile;
+
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (passwordFile != null && !Files.isReadable(passwordFile)) {
+            err.println(passwordFile + ": cannot read the password file (" + (Files.exists(passwordFile) ? "not readable"
+                    : "no such file") + ")");
+            err.flush();
+            return ExitCode.FAILED;
+        }
         DatabaseStatus status;
-        List<SlotStatus> slots;
+        List<FollowedSlot> slots = new ArrayList<>();
         FollowState.Recorded identity;
         try {
             Jdbi jdbi = common.openToRead();
             status = StatusReader.read(jdbi);
-            // a followed slot, as its server sees it now (the user and password of the environment)
-            slots = FollowState.all(jdbi).stream().map(slot -> SlotStatus.query(slot, System.getenv())).toList();
+            // a followed slot, as its server sees it now, and whether its snapshot's process still runs
+            for (FollowState.Slot slot : FollowState.all(jdbi)) {
+                slots.add(FollowedSlot.of(SlotStatus.query(slot, System.getenv(), passwordFile),
+                        SnapshotProcess.of(jdbi, slot.slotName())));
+            }
             identity = FollowState.identity(jdbi).orElse(null);
         } catch (IOException | RuntimeException e) {
             return Failures.report(e, common.db, common.verbose, err);
@@ -68,7 +88,7 @@ final class StatusCommand implements Callable<Integer> {
         return ExitCode.OK;
     }
 
-    private void printReadable(PrintWriter out, DatabaseStatus status, List<SlotStatus> slots, FollowState.Recorded identity) {
+    private void printReadable(PrintWriter out, DatabaseStatus status, List<FollowedSlot> slots, FollowState.Recorded identity) {
         out.println(common.db);
         DatabaseStatus.LastBatch last = status.lastBatch();
         out.printf(Locale.ROOT, "  batches   %,d applied%s%n", status.batchesApplied(), last == null ? ""
@@ -96,14 +116,21 @@ final class StatusCommand implements Callable<Integer> {
         if (identity != null) {
             out.printf(Locale.ROOT, "  identity  follows %s (since %s)%n", identity.identity().describe(), identity.recordedAt());
         }
-        for (SlotStatus slot : slots) {
+        for (FollowedSlot followed : slots) {
+            SlotStatus slot = followed.server();
             FollowState.Slot known = slot.slot();
             out.printf(Locale.ROOT, "  follow    slot %s of %s, snapshot %s%s: %s%n", known.slotName(), known.source(),
-                    known.snapshot().name().toLowerCase(Locale.ROOT),
-                    known.snapshotRows() == null ? "" : String.format(Locale.ROOT, " (%,d rows)", known.snapshotRows()),
+                    followed.snapshotState(),
+                    known.snapshotRows() != null ? String.format(Locale.ROOT, " (%,d rows)", known.snapshotRows())
+                            : followed.snapshotNote() != null ? " (" + followed.snapshotNote() + ")" : "",
                     slot.problem() != null ? slot.problem()
+                            : slot.confirmedLsn() == null
+                            ? "no position confirmed yet, " + (slot.active() ? "being read" : "not being read")
                             : String.format(Locale.ROOT, "confirmed up to LSN %s, %,d bytes of WAL behind the server, %s",
                                     slot.confirmedLsn(), slot.lagBytes(), slot.active() ? "being read" : "not being read"));
+            if (followed.interrupted() != null) {
+                out.printf(Locale.ROOT, "            %s%n", followed.interrupted());
+            }
         }
         out.flush();
     }
@@ -114,7 +141,7 @@ final class StatusCommand implements Callable<Integer> {
             long metricRows, long changesRejected, Map<String, Long> rejectedByReason, int schemaDriftColumns,
             List<DatabaseStatus.DriftColumn> schemaDrift, JsonIdentity sourceIdentity, List<JsonSlot> followSlots) {
 
-        static JsonStatus of(String database, DatabaseStatus status, List<SlotStatus> slots, FollowState.Recorded identity) {
+        static JsonStatus of(String database, DatabaseStatus status, List<FollowedSlot> slots, FollowState.Recorded identity) {
             DatabaseStatus.LastBatch last = status.lastBatch();
             Map<String, Long> staged = new LinkedHashMap<>();
             Map<String, Long> current = new LinkedHashMap<>();
@@ -147,14 +174,15 @@ final class StatusCommand implements Callable<Integer> {
     record JsonSlot(String slot, String source, String snapshotState, String confirmedLsn, Long lagBytes, Boolean active,
             String problem) {
 
-        static JsonSlot of(SlotStatus status) {
+        static JsonSlot of(FollowedSlot followed) {
+            SlotStatus status = followed.server();
             FollowState.Slot slot = status.slot();
-            return new JsonSlot(slot.slotName(), slot.source(), slot.snapshot().name().toLowerCase(Locale.ROOT),
-                    status.confirmedLsn(), status.lagBytes(), status.active(), status.problem());
+            return new JsonSlot(slot.slotName(), slot.source(), followed.snapshotState(),
+                    status.confirmedLsn(), status.lagBytes(), status.active(), followed.problem());
         }
     }
 
-    private void printJson(DatabaseStatus status, List<SlotStatus> slots, FollowState.Recorded identity) {
+    private void printJson(DatabaseStatus status, List<FollowedSlot> slots, FollowState.Recorded identity) {
         Json.printLine(JsonStatus.of(common.db.toString(), status, slots, identity), System.out);
     }
 }

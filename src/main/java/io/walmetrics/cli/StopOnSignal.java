@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
  * stopped; the JVM then ends with the signal's usual status (143 for SIGTERM, 130 for SIGINT).
  * A load waiting for standard input to say more holds no batch in hand (each batch of standard
  * input commits as it arrives), so it is not waited for: the hook says where it stopped itself.
+ * A signal that finds the load past its last batch stopped nothing: once the command is done the
+ * hook ends the JVM with the command's own exit code ({@link #completed}).
  */
 final class StopOnSignal implements AutoCloseable {
 
@@ -28,6 +30,8 @@ final class StopOnSignal implements AutoCloseable {
     private volatile boolean requested;
     private volatile long readWaitingSince;
     private volatile boolean announced;
+    /** The exit code of a load that read its whole input; null while it has not. */
+    private volatile Integer completedExitCode;
 
     private StopOnSignal(Announcement announcement) {
         this.hook = new Thread(() -> {
@@ -39,6 +43,10 @@ final class StopOnSignal implements AutoCloseable {
                         announceOnce(announcement);
                         return;
                     }
+                }
+                Integer exitCode = completedExitCode;
+                if (exitCode != null) {
+                    Runtime.getRuntime().halt(exitCode);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -69,6 +77,14 @@ final class StopOnSignal implements AutoCloseable {
             announced = true;
             announcement.stopped();
         }
+    }
+
+    /**
+     * The load read its whole input and ends with {@code exitCode}: a signal that comes from now on
+     * stopped nothing, and the JVM ends with this code, not the signal's. Called before {@link #close}.
+     */
+    void completed(int exitCode) {
+        completedExitCode = exitCode;
     }
 
     /** Standard input, telling this stop when a read of it is waiting for the producer. */

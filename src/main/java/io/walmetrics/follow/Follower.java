@@ -199,10 +199,15 @@ public final class Follower {
         String slot = options.slot();
         FollowState.Slot known = state.find(slot).orElse(null);
         boolean empty = state.databaseIsEmpty();
-        if (known != null && known.snapshot() == FollowState.Snapshot.RUNNING && !(found == null && empty)) {
-            throw new SourceProblem(source.display() + ": the initial snapshot of slot " + slot + " into this database was"
-                    + " interrupted (its exported snapshot ended with its session) and cannot be resumed: drop the slot"
-                    + " (follow --drop-slot) and start again with --create-slot and a new --db", false, null);
+        if (known != null && known.snapshot() == FollowState.Snapshot.RUNNING) {
+            SnapshotProcess runner = SnapshotProcess.of(jdbi, slot).orElse(null);
+            if (runner != null && runner.liveness() == SnapshotProcess.Liveness.RUNNING) {
+                throw new SourceProblem(source.display() + ": the initial snapshot of slot " + slot + " into this database is"
+                        + " being made now by " + runner.describe() + ": wait for it to finish, or stop that follow", false, null);
+            }
+            if (!(found == null && empty)) {
+                throw new SourceProblem(source.display() + ": " + SnapshotProcess.interrupted(slot), false, null);
+            }
         }
         if (found == null) {
             if (!options.createSlot()) {
@@ -259,6 +264,7 @@ public final class Follower {
      */
     private void createWithSnapshot(SourceIdentity identity) throws LoadFailedException, IOException, InterruptedException {
         String slot = options.slot();
+        SnapshotProcess.claim(jdbi, slot); // before 'running', so that status can tell whether this process still runs it
         state.remember(slot, source.url(), FollowState.Snapshot.RUNNING, null);
         long started = System.nanoTime();
         Lsn consistentPoint;

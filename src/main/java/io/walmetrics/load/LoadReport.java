@@ -16,6 +16,8 @@ import java.util.Map;
  * @param changesSkippedByLsn changes not landed because their record's {@code nextlsn} was at or
  *                            below the source position already applied
  * @param lastAppliedLsn      the highest source position applied to the database, or null
+ * @param inputEnded          the input was read to its end, every batch of it applied or skipped; false
+ *                            when a stop request or a failure left batches of it unread
  */
 public record LoadReport(
         int batchesRead,
@@ -34,11 +36,12 @@ public record LoadReport(
         List<Rejection> firstRejections,
         List<DuplicateRun> duplicates,
         Map<String, Double> phaseSeconds,
-        double seconds) {
+        double seconds,
+        boolean inputEnded) {
 
     static LoadReport nothing(long startedNanos) {
         return new LoadReport(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, null, List.of(), List.of(), List.of(), Map.of(),
-                (System.nanoTime() - startedNanos) / 1e9);
+                (System.nanoTime() - startedNanos) / 1e9, false);
     }
 
     public boolean hasRejections() {

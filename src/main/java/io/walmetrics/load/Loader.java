@@ -61,21 +61,28 @@ public final class Loader {
         try (Handle handle = jdbi.open();
              BatchSource reader = source(input, options);
              Run run = new Run(jdbi, handle, input, options, reader)) {
+            boolean ended = false;
             try {
+                // a stop is honoured only before a batch that exists: a stop after the last batch
+                // leaves nothing unread, and the load ends as one without a stop
                 boolean stopped = false;
-                while (!(stopped = options.isStopRequested()) && run.nextBatch()) {
-                    run.batchesRead++;
-                    run.apply();
+                while (!ended && !stopped) {
+                    ended = !run.nextBatch();
+                    stopped = !ended && options.isStopRequested();
+                    if (!ended && !stopped) {
+                        run.batchesRead++;
+                        run.apply();
+                    }
                 }
                 run.commitGroup();
-                if (!stopped && reader.wasEmpty() && !input.isStdin()) {
+                if (ended && reader.wasEmpty() && !input.isStdin()) {
                     throw new WalFormatException(input.displayName(), 0, 1, 1, "the file is empty: no WAL records", null);
                 }
             } catch (IOException | RuntimeException e) {
                 NotApplied notApplied = run.commitGroupAfterFailure(e);
-                throw new LoadFailedException(run.report(started), notApplied, e);
+                throw new LoadFailedException(run.report(started, false), notApplied, e);
             }
-            return run.report(started);
+            return run.report(started, ended);
         } catch (IOException closing) {
             throw new LoadFailedException(LoadReport.nothing(started), null, closing);
         }
@@ -470,7 +477,7 @@ public final class Loader {
             return true;
         }
 
-        LoadReport report(long startedNanos) {
+        LoadReport report(long startedNanos, boolean inputEnded) {
             long metricRows;
             Lsn lastApplied;
             try {
@@ -485,7 +492,7 @@ public final class Loader {
                     counted.changesLanded, counted.changesIgnored, counted.changesRejected, counted.changesSkippedByLsn,
                     counted.metricsUpserted, counted.metricsDeleted, metricRows, lastApplied,
                     List.copyOf(counted.driftColumns), List.copyOf(counted.firstRejections),
-                    List.copyOf(counted.duplicates), phases.seconds(), (System.nanoTime() - startedNanos) / 1e9);
+                    List.copyOf(counted.duplicates), phases.seconds(), (System.nanoTime() - startedNanos) / 1e9, inputEnded);
         }
     }
 }

@@ -1,9 +1,9 @@
 package io.walmetrics.load;
 
 import java.io.BufferedInputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -21,8 +21,10 @@ public record WalInput(String displayName, String ledgerName, InputStream stream
             return new WalInput("<stdin>", STDIN, new BufferedInputStream(System.in, 1 << 16));
         }
         Path path = Path.of(argument);
+        // a FileInputStream, not Files.newInputStream: the latter's available() asks the channel
+        // for its position, which a named pipe does not have ("Illegal seek")
         return new WalInput(argument, path.toRealPath().toString(),
-                new BufferedInputStream(Files.newInputStream(path), 1 << 16));
+                new BufferedInputStream(new FileInputStream(path.toFile()), 1 << 16));
     }
 
     /** Standard input has no stable positions: a new stream restarts at batch 1. */

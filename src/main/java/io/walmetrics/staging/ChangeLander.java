@@ -1,6 +1,7 @@
 package io.walmetrics.staging;
 
 import io.walmetrics.schema.ColumnDrift;
+import io.walmetrics.schema.PgTypeName;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.schema.SourceColumn;
 import io.walmetrics.schema.SourceTable;
@@ -182,7 +183,7 @@ public final class ChangeLander implements AutoCloseable {
         Map<String, String> extraColumns = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) {
             String walName = names.get(i);
-            String observedType = types.isEmpty() ? "unknown" : types.get(i);
+            String observedType = types.isEmpty() ? "unknown" : PgTypeName.unqualified(types.get(i), change.schema());
             SourceColumn column = mapping.sourceColumn(walName);
             if (column == null) {
                 // a column the migrations do not know: kept whole, reported as drift

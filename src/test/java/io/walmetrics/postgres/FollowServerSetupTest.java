@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
@@ -26,16 +27,18 @@ import org.junit.jupiter.api.io.TempDir;
  * PostgreSQL 15.19 and later minor releases). Each must end follow with exit 1 and one line that
  * names the server and the fix.
  *
- * <p>The first two use the installed PostgreSQL 15 of {@code .ci/postgres-setup.sh}; the allow-list
- * needs a newer server, which {@code .ci/postgres-newer.sh} unpacks and names in
- * WALMETRICS_POSTGRES_NEWER_BIN (its bin folder). Without it that test is skipped, or fails where
- * PostgreSQL is required (CI).
+ * <p>The first two use the installed PostgreSQL 15 of {@code .ci/postgres-setup.sh}, whichever minor
+ * release it is (each asks the server binary whether it knows the allow-list). The allow-list test
+ * needs a server that knows it: the installed one when it does, else the newer one
+ * {@code .ci/postgres-newer.sh} unpacks and names in WALMETRICS_POSTGRES_NEWER_BIN (its bin folder).
+ * Without either that test is skipped, or fails where PostgreSQL is required (CI).
  */
 @Tag("postgres")
 class FollowServerSetupTest {
 
     private static final Path INSTALLED_BIN = Path.of("/usr/lib/postgresql/15/bin");
     private static final String NEWER_BIN = "WALMETRICS_POSTGRES_NEWER_BIN";
+    private static final String ALLOW_LIST = "output_plugin_libraries";
     private static final Duration FOLLOW_EXIT = Duration.ofSeconds(30);
 
     @Test
@@ -50,14 +53,20 @@ class FollowServerSetupTest {
     /**
      * A library path without wal2json, as on a server where the package is not installed. The server
      * says the same as for an output plugin name that exists nowhere: this test checks that as well,
-     * so that the library path is known to stand for a missing install.
+     * so that the library path is known to stand for a missing install. A server with the allow-list
+     * of output plugins (15.19 and later) refuses a name off the list before it looks for the
+     * library, so there both names are put on the list; an older server is left as it is.
      */
     @Test
     void no_wal2json_on_the_server_is_one_line_naming_the_package(@TempDir Path dir) throws Exception {
+        Path bin = installedBin();
         Path emptyLibrary = Files.createDirectories(dir.resolve("no-libraries"));
         dir.toFile().setExecutable(true, false); // postgres must reach the folder (a @TempDir is root's alone)
-        try (ScratchCluster server = ScratchCluster.start(installedBin(), "no-wal2json",
-                Map.of("wal_level", "logical", "dynamic_library_path", emptyLibrary.toString()))) {
+        Map<String, String> settings = new HashMap<>(Map.of("wal_level", "logical", "dynamic_library_path", emptyLibrary.toString()));
+        if (ScratchCluster.knowsSetting(bin, ALLOW_LIST)) {
+            settings.put(ALLOW_LIST, "pgoutput, wal2json, nosuch");
+        }
+        try (ScratchCluster server = ScratchCluster.start(bin, "no-wal2json", settings)) {
             createSourceTables(server);
             assertEquals("could not access file \"wal2json\": No such file or directory (58P01)",
                     slotCreationError(server, "wal2json"), "the scratch server with an empty library path");
@@ -170,16 +179,28 @@ class FollowServerSetupTest {
         return INSTALLED_BIN;
     }
 
-    private static Path newerBin() {
+    /**
+     * The bin folder of a server that knows output_plugin_libraries: WALMETRICS_POSTGRES_NEWER_BIN
+     * when set, else the installed server when it knows the setting (as {@code .ci/postgres-newer.sh}
+     * reports it then).
+     */
+    private static Path newerBin() throws Exception {
         PostgresServer.assumeUsable();
         String value = System.getenv(NEWER_BIN);
         if (value == null || value.isBlank()) {
-            skipOrFail(NEWER_BIN + " is not set: it names the bin folder of a PostgreSQL with output_plugin_libraries"
+            if (Files.isExecutable(INSTALLED_BIN.resolve("initdb")) && ScratchCluster.knowsSetting(INSTALLED_BIN, ALLOW_LIST)) {
+                return INSTALLED_BIN;
+            }
+            skipOrFail(NEWER_BIN + " is not set and the installed server in " + INSTALLED_BIN + " does not know " + ALLOW_LIST
+                    + ": it names the bin folder of a PostgreSQL with " + ALLOW_LIST
                     + " (15.19 or later), which .ci/postgres-newer.sh unpacks and prints (run it as root)");
         }
         Path bin = Path.of(value.trim());
         if (!Files.isExecutable(bin.resolve("initdb"))) {
             skipOrFail(NEWER_BIN + "=" + bin + " has no initdb (run .ci/postgres-newer.sh as root)");
+        }
+        if (!ScratchCluster.knowsSetting(bin, ALLOW_LIST)) {
+            skipOrFail(NEWER_BIN + "=" + bin + " is a server that does not know " + ALLOW_LIST + " (run .ci/postgres-newer.sh as root)");
         }
         return bin;
     }

@@ -73,6 +73,25 @@ final class ScratchCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the server binary in {@code bin} knows the setting {@code name} (a server refuses to
+     * start with a setting it does not know). The binary is asked ({@code postgres --describe-config},
+     * which needs no data directory), not its version, as {@code .ci/postgres-lib.sh} asks it.
+     */
+    static boolean knowsSetting(Path bin, String name) throws IOException, InterruptedException {
+        List<String> command = List.of("runuser", "-u", "postgres", "--", bin.resolve("postgres").toString(), "--describe-config");
+        Process process = new ProcessBuilder(command).directory(Path.of("/").toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), UTF_8);
+        if (!process.waitFor(COMMAND_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError(String.join(" ", command) + " did not end within " + COMMAND_TIMEOUT.toSeconds() + " s");
+        }
+        if (process.exitValue() != 0) {
+            throw new AssertionError(String.join(" ", command) + " failed (exit " + process.exitValue() + "): " + output);
+        }
+        return output.lines().anyMatch(line -> line.split("\t", 2)[0].equals(name));
+    }
+
     /** The JDBC address of database postgres of this cluster. */
     String url() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres";

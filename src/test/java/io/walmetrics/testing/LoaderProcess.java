@@ -102,6 +102,11 @@ public final class LoaderProcess implements AutoCloseable {
         return args.toArray(String[]::new);
     }
 
+    /** The process id, as {@code kill} and the loader's own records name it. */
+    public long pid() {
+        return process.pid();
+    }
+
     public String name() {
         return name;
     }
