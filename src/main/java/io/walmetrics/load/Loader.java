@@ -398,9 +398,9 @@ public final class Loader {
         }
 
         /**
-         * The rules that need the whole batch and come after source positions: (standard input) the
-         * stream so far, then, for a batch without positions, the content. Null when the batch is to
-         * be applied.
+         * The rules that need the whole batch besides source positions ({@link LsnRule}, which a batch
+         * that passes these meets as it lands): (standard input) the stream so far, then, for a batch
+         * without positions, the content. Null when the batch is to be applied.
          */
         private Outcome judgeWholeBatch() {
             if (options.reprocess()) {
