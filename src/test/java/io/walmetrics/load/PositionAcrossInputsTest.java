@@ -233,6 +233,32 @@ class PositionAcrossInputsTest {
     }
 
     @Test
+    void when_a_batch_too_large_to_hold_comes_again_then_it_is_skipped_and_with_one_other_record_refused()
+            throws IOException {
+        TestDb db = TestDb.in(dir.resolve("db"));
+        int records = 10_500; // more changes than a batch holds before its transaction: it streams
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= records; i++) {
+            lines.add(record(Long.toHexString(i) + "/0", "a1", i));
+        }
+        db.load(Files.writeString(dir.resolve("first.json"), String.join("\n", lines) + "\n"));
+
+        LoadReport again = db.load(Files.writeString(dir.resolve("again.json"), "[" + String.join(",\n", lines) + "]\n"));
+        assertEquals(1, again.batchesSkipped());
+        assertEquals(records, again.changesSkippedByLsn());
+
+        lines.set(records - 2, record(Long.toHexString(records - 1) + "/0", "b4", 7));
+        Path other = Files.writeString(dir.resolve("other.json"), "[" + String.join(",\n", lines) + "]\n");
+        LoadFailedException refused = assertThrows(LoadFailedException.class,
+                () -> new Loader(db.jdbi()).load(WalInput.of(other.toString()), DEFAULTS));
+        assertEquals(other + ": batch 1, record " + (records - 1) + ": position " + Long.toHexString(records - 1).toUpperCase()
+                + "/0 was applied before with other changes (from " + dir.resolve("first.json").toRealPath() + ", batch "
+                + (records - 1) + "): refusing this input; nothing of batch 1 applied", refused.getMessage());
+        assertEquals(records, db.count("stg_transaction"));
+        assertEquals(records, db.count("batch_ledger"));
+    }
+
+    @Test
     void status_shows_a_position_above_2_63_as_postgresql_writes_it() throws IOException {
         write("top.json", record("FFFFFFFF/FFFFFFFE", "t1", 1), record("FFFFFFFF/FFFFFFFF", "t2", 2));
         assertEquals(0, LoaderProcess.run(dir, TIMEOUT, "load", "--db", "metrics.db", "top.json").exitCode());
