@@ -2,8 +2,8 @@
 
 -- changeset wal-metrics-loader:011-create-batch-source-positions
 -- comment: The source positions (wal2json nextlsn, as 64-bit integers) of the records of each applied batch
--- comment: that carried them. The highest last_lsn is how far the source has been applied to this database:
--- comment: a record at or below it is applied already, whatever input brings it again.
+-- comment: that carried them. The highest last_lsn is how far the source has been applied to this database;
+-- comment: whether a record at or below it is applied already is applied_record's to say (migration 015).
 create table if not exists batch_source_positions (
     batch_id  integer primary key,  -- batch_ledger.batch_id
     first_lsn integer not null,     -- lowest nextlsn among the batch's records

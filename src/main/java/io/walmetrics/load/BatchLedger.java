@@ -35,6 +35,12 @@ final class BatchLedger implements AutoCloseable {
     private final PreparedStatement highestLsn;
     private final PreparedStatement recordPositions;
     private final PreparedStatement recordMetrics;
+    private final PreparedStatement recordHash;
+    private final PreparedStatement keepRecordHash;
+    private final PreparedStatement highestRecordPosition;
+    private final PreparedStatement positionsWithoutHashes;
+    private final PreparedStatement recordApplication;
+    private final PreparedStatement positionApplication;
 
     BatchLedger(Handle handle) {
         Connection connection = handle.getConnection();
@@ -64,11 +70,116 @@ final class BatchLedger implements AutoCloseable {
                     where content_hash = ? and (input <> ? or batch_id <= ?)
                     order by batch_id
                     limit 1""");
-            highestLsn = connection.prepareStatement("select max(last_lsn) from batch_source_positions");
+            // positions are unsigned: those stored negative (above 7FFFFFFF/FFFFFFFF) are the highest
+            highestLsn = connection.prepareStatement("""
+                    select coalesce(
+                        (select max(last_lsn) from batch_source_positions where last_lsn < 0),
+                        (select max(last_lsn) from batch_source_positions))""");
             recordPositions = connection.prepareStatement(
                     "insert into batch_source_positions (batch_id, first_lsn, last_lsn) values (?, ?, ?)");
             recordMetrics = connection.prepareStatement(
                     "update batch_ledger set metrics_upserted = ?, metrics_deleted = ? where batch_id = ?");
+            recordHash = connection.prepareStatement("select record_hash from applied_record where position = ?");
+            keepRecordHash = connection.prepareStatement("""
+                    insert into applied_record (position, record_hash, batch_id, record_no)
+                    values (?, ?, ?, ?)
+                    on conflict (position) do update set
+                        record_hash = excluded.record_hash, batch_id = excluded.batch_id, record_no = excluded.record_no""");
+            highestRecordPosition = connection.prepareStatement("""
+                    select coalesce(
+                        (select max(position) from applied_record where position < 0),
+                        (select max(position) from applied_record))""");
+            positionsWithoutHashes = connection.prepareStatement(
+                    "select up_to_lsn from positions_without_record_hashes where id = 1");
+            recordApplication = connection.prepareStatement("""
+                    select batch_ledger.input, batch_ledger.batch_no
+                    from applied_record
+                    join batch_ledger on batch_ledger.batch_id = applied_record.batch_id
+                    where applied_record.position = ?""");
+            positionApplication = connection.prepareStatement("""
+                    select batch_ledger.input, batch_ledger.batch_no
+                    from batch_source_positions
+                    join batch_ledger on batch_ledger.batch_id = batch_source_positions.batch_id
+                    where batch_source_positions.last_lsn = ?
+                    order by batch_source_positions.batch_id
+                    limit 1""");
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** The hash of the record applied at this source position, if one with changes of source tables was. */
+    Optional<String> recordHash(Lsn position) {
+        try {
+            recordHash.setLong(1, position.value());
+            try (ResultSet rows = recordHash.executeQuery()) {
+                return rows.next() ? Optional.of(rows.getString(1)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /** Keeps the hash of a record applied at this position (replacing one applied there before: --reprocess). */
+    void keepRecordHash(Lsn position, String hash, long batchId, int recordNo) {
+        try {
+            keepRecordHash.setLong(1, position.value());
+            keepRecordHash.setString(2, hash);
+            keepRecordHash.setLong(3, batchId);
+            keepRecordHash.setInt(4, recordNo);
+            keepRecordHash.executeUpdate();
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    /**
+     * The highest position at which a record was applied: of the records with a hash, and of the
+     * positions applied before record hashes were kept ({@link #positionsWithoutHashesUpTo()}).
+     */
+    Optional<Lsn> highestRecordPosition() {
+        Optional<Lsn> hashed = lsn(highestRecordPosition);
+        Optional<Lsn> unhashed = positionsWithoutHashesUpTo();
+        if (hashed.isEmpty() || unhashed.isPresent() && unhashed.get().isAfter(hashed.get())) {
+            return unhashed;
+        }
+        return hashed;
+    }
+
+    /** Up to where a database loaded before migration 015 had applied positions, which have no record hashes. */
+    Optional<Lsn> positionsWithoutHashesUpTo() {
+        return lsn(positionsWithoutHashes);
+    }
+
+    /** Where the record at this position was applied from, when one with a hash was. */
+    Optional<Application> recordApplication(Lsn position) {
+        return application(recordApplication, position);
+    }
+
+    /** Where the record at this position was applied from: one with a hash, else the batch that ended there. */
+    Optional<Application> positionApplication(Lsn position) {
+        Optional<Application> record = recordApplication(position);
+        return record.isPresent() ? record : application(positionApplication, position);
+    }
+
+    private Optional<Application> application(PreparedStatement query, Lsn position) {
+        try {
+            query.setLong(1, position.value());
+            try (ResultSet rows = query.executeQuery()) {
+                return rows.next() ? Optional.of(new Application(rows.getString(1), rows.getLong(2))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw failed(e);
+        }
+    }
+
+    private static Optional<Lsn> lsn(PreparedStatement query) {
+        try (ResultSet rows = query.executeQuery()) {
+            if (!rows.next()) {
+                return Optional.empty();
+            }
+            long value = rows.getLong(1);
+            return rows.wasNull() ? Optional.empty() : Optional.of(new Lsn(value));
         } catch (SQLException e) {
             throw failed(e);
         }
@@ -129,15 +240,9 @@ final class BatchLedger implements AutoCloseable {
         }
     }
 
-    /** The highest source position applied to this database, if any batch carried one. */
+    /** The highest source position of a batch applied to this database, if any batch carried one. */
     Optional<Lsn> highestLsn() {
-        try (ResultSet rows = highestLsn.executeQuery()) {
-            rows.next();
-            long value = rows.getLong(1);
-            return rows.wasNull() ? Optional.empty() : Optional.of(new Lsn(value));
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return lsn(highestLsn);
     }
 
     void recordPositions(long batchId, LsnRange range) {
@@ -193,7 +298,8 @@ final class BatchLedger implements AutoCloseable {
     @Override
     public void close() {
         for (Statement statement : new Statement[] {appliedHash, streamApplied, last, record, metricRows,
-                firstApplication, highestLsn, recordPositions, recordMetrics}) {
+                firstApplication, highestLsn, recordPositions, recordMetrics, recordHash, keepRecordHash,
+                highestRecordPosition, positionsWithoutHashes, recordApplication, positionApplication}) {
             try {
                 statement.close();
             } catch (SQLException ignored) {

@@ -10,11 +10,11 @@ import java.util.Map;
  * what was not committed.
  *
  * @param batchesSkipped      batches applied before: at the same position of the same input, or
- *                            every record at or below the source position already applied
+ *                            every record at a source position applied before with the same changes
  * @param batchesDuplicate    batches without source positions whose content was applied before from
  *                            another input, and so not applied again ({@link #duplicates()} says where)
- * @param changesSkippedByLsn changes not landed because their record's {@code nextlsn} was at or
- *                            below the source position already applied
+ * @param changesSkippedByLsn changes not landed because their record was applied before at its
+ *                            {@code nextlsn}, with the same changes
  * @param lastAppliedLsn      the highest source position applied to the database, or null
  * @param inputEnded          the input was read to its end, every batch of it applied or skipped; false
  *                            when a stop request or a failure left batches of it unread

@@ -100,7 +100,7 @@ public final class Loader {
     /** What became of a batch. */
     private enum Outcome {
         APPLIED,
-        /** Applied before: at this position of this input, or every record at or below the applied LSN. */
+        /** Applied before: at this position of this input, or every record at a source position applied before. */
         ALREADY_APPLIED,
         /** Its content was applied from another input (and it carries no source positions). */
         DUPLICATE
@@ -118,6 +118,7 @@ public final class Loader {
         private final ChangeLander lander;
         private final MetricsTransform transform;
         private final GroupFold fold;
+        private final LsnRule lsnRule;
         /**
          * Copies the log into the database while the next group lands, and after a batch that commits
          * alone (watch, follow, standard input), so that no commit waits for a checkpoint: SQLite's own
@@ -137,7 +138,7 @@ public final class Loader {
         /** The group's landed changes to fold: change_seq after the first, up to the second. */
         private long groupAfterSeq;
         private long groupUpToSeq;
-        /** The ledger's last batch and highest source position, as this group has left them. */
+        /** The ledger's last batch and highest source position of a batch, as this group has left them. */
         private BatchLedger.Last groupLast;
         private Lsn groupHighestLsn;
         /** The last batch the group applied, which stamps the metrics it derives; 0 for none. */
@@ -148,8 +149,7 @@ public final class Loader {
         private final Tally committed = new Tally();
         private Tally group = new Tally();
 
-        /** Per batch: the applied source position it is checked against, and the changes read. */
-        private Lsn appliedUpTo;
+        /** Per batch: the changes read. */
         private long batchChangesRead;
         private BatchLedger.Application duplicateOf;
 
@@ -164,6 +164,7 @@ public final class Loader {
             this.lander = new ChangeLander(handle, catalog);
             this.transform = new MetricsTransform(handle);
             this.fold = new GroupFold(handle, catalog);
+            this.lsnRule = new LsnRule(ledger, catalog, input.displayName(), options.reprocess());
             handle.execute("pragma wal_autocheckpoint = 0");
             this.checkpointer = new Checkpointer(jdbi);
             this.lastBatchIdBeforeRun = ledger.last().batchId();
@@ -213,6 +214,7 @@ public final class Loader {
                 // the group holds the write lock: what the ledger says now changes only by this group
                 groupLast = ledger.last();
                 groupHighestLsn = ledger.highestLsn().orElse(null);
+                lsnRule.startGroup();
                 groupAfterSeq = groupLast.changeSeq();
                 groupUpToSeq = groupAfterSeq;
                 groupLastBatchId = 0;
@@ -340,27 +342,34 @@ public final class Loader {
             if (alreadyAppliedByPosition(complete)) {
                 return Outcome.ALREADY_APPLIED;
             }
-            // read inside the write transaction: another loader may have applied more meanwhile
-            appliedUpTo = options.reprocess() ? null : groupHighestLsn;
             batchChangesRead = buffered.size();
             if (complete) {
-                // the whole batch is read, so it can be judged before anything lands
+                // the whole batch is read, so the rules that need all of it judge before anything lands
                 Outcome early = judgeWholeBatch();
                 if (early != null) {
-                    group.changesSkippedByLsn += early == Outcome.ALREADY_APPLIED && appliedUpTo != null
-                            ? countAtOrBelow(buffered) : 0;
+                    group.changesSkippedByLsn += early == Outcome.ALREADY_APPLIED ? atAppliedPositions(buffered) : 0;
                     return early;
                 }
             }
             long batchId = groupLast.batchId() + 1;
             lander.startBatch(batchId, groupLast.changeSeq());
+            // read inside the write transaction: another loader may have applied more meanwhile
+            lsnRule.startBatch(batchId);
             for (WalChange change : buffered) {
-                landUnlessApplied(change);
+                judgeAndLand(change);
             }
             buffered.clear();
             for (WalChange change = nextChange(); change != null; change = nextChange()) {
                 batchChangesRead++;
-                landUnlessApplied(change);
+                judgeAndLand(change);
+            }
+            boolean lands = lsnRule.finishBatch();
+            LsnRange positions = reader.batchLsnRange();
+            if (!lands && !options.reprocess() && positions != null && positions.everyRecord()
+                    && groupHighestLsn != null && !positions.last().isAfter(groupHighestLsn)) {
+                // every record applied before (or with nothing to apply): what it landed is rolled back
+                group.changesSkippedByLsn += lsnRule.batchSkipped();
+                return Outcome.ALREADY_APPLIED;
             }
             if (!complete) {
                 // a batch too large to hold is judged once read; what it landed is rolled back
@@ -377,13 +386,14 @@ public final class Loader {
             // the metric counts are the group's, recorded on its last batch when it is folded
             ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landed.landed(), landed.ignored(), landed.rejected(), 0, 0, landed.lastChangeSeq());
-            LsnRange positions = reader.batchLsnRange();
             if (positions != null) {
                 ledger.recordPositions(batchId, positions);
-                if (groupHighestLsn == null || positions.last().isAfter(groupHighestLsn)) {
+                if (positions.last().isAfter(groupHighestLsn)) {
                     groupHighestLsn = positions.last();
                 }
             }
+            lsnRule.keepBatch();
+            group.changesSkippedByLsn += lsnRule.batchSkipped();
             groupLast = new BatchLedger.Last(batchId, landed.lastChangeSeq());
             group.applied(landed);
             groupUpToSeq = landed.lastChangeSeq();
@@ -395,23 +405,18 @@ public final class Loader {
         }
 
         /**
-         * The rules that need the whole batch, in their order of authority: source positions when
-         * the records carry them, then (standard input) the stream so far, then the content.
-         * Null when the batch is to be applied.
+         * The rules that need the whole batch besides source positions ({@link LsnRule}, which a batch
+         * that passes these meets as it lands): (standard input) the stream so far, then, for a batch
+         * without positions, the content. Null when the batch is to be applied.
          */
         private Outcome judgeWholeBatch() {
-            LsnRange positions = reader.batchLsnRange();
-            if (positions != null && positions.everyRecord() && appliedUpTo != null
-                    && !positions.last().isAfter(appliedUpTo)) {
-                return Outcome.ALREADY_APPLIED;
-            }
             if (options.reprocess()) {
                 return null;
             }
             if (input.isStdin() && ledger.streamApplied(reader.streamHash())) {
                 return Outcome.ALREADY_APPLIED;
             }
-            if (positions == null && batchChangesRead > 0) {
+            if (reader.batchLsnRange() == null && batchChangesRead > 0) {
                 Optional<BatchLedger.Application> first = ledger.firstApplication(reader.batchHash(), input.ledgerName(),
                         input.isStdin() ? lastBatchIdBeforeRun : 0);
                 if (first.isPresent()) {
@@ -422,20 +427,17 @@ public final class Loader {
             return null;
         }
 
-        private long countAtOrBelow(List<WalChange> changes) {
-            return changes.stream().filter(this::appliedBefore).count();
+        /** Changes of a stream applied before whose records are at or below the highest applied position. */
+        private long atAppliedPositions(List<WalChange> changes) {
+            return changes.stream().filter(change -> change.recordLsn() != null && groupHighestLsn != null
+                    && !change.recordLsn().isAfter(groupHighestLsn)).count();
         }
 
-        private boolean appliedBefore(WalChange change) {
-            return appliedUpTo != null && change.recordLsn() != null && !change.recordLsn().isAfter(appliedUpTo);
-        }
-
-        private void landUnlessApplied(WalChange change) {
-            if (appliedBefore(change)) {
-                group.changesSkippedByLsn++;
-                return;
+        /** The LSN rule first: a change of a record applied before is not landed again. */
+        private void judgeAndLand(WalChange change) {
+            if (lsnRule.judge(change) == LsnRule.Verdict.LAND) {
+                land(change);
             }
-            land(change);
         }
 
         private WalChange nextChange() throws IOException {

@@ -29,7 +29,11 @@ public final class StatusReader {
                 limit 1""")
         Optional<DatabaseStatus.LastBatch> lastBatch();
 
-        @SqlQuery("select max(last_lsn) from batch_source_positions")
+        // positions are unsigned: those stored negative (above 7FFFFFFF/FFFFFFFF) are the highest
+        @SqlQuery("""
+                select coalesce(
+                    (select max(last_lsn) from batch_source_positions where last_lsn < 0),
+                    (select max(last_lsn) from batch_source_positions))""")
         Optional<Long> lastAppliedLsn();
 
         @SqlQuery("""

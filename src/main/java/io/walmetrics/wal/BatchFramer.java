@@ -47,6 +47,10 @@ final class BatchFramer {
     private boolean recordHasChanges;
     /** The nextlsn of the record in hand, once read; null before it or when the record has none. */
     private Lsn recordLsn;
+    /** The last position read in the input, and the record that carried it: positions grow within an input. */
+    private Lsn previousLsn;
+    private int previousBatchNo;
+    private int previousRecordNo;
 
     BatchFramer(WalTokens tokens, ChangeParser changes, BatchDigest digest, Integer batchSize) {
         this.tokens = tokens;
@@ -231,6 +235,14 @@ final class BatchFramer {
             throw tokens.problem("record " + recordNo + " of batch " + batchNo + ": nextlsn " + found
                     + " is not a PostgreSQL LSN (X/Y, two hexadecimal numbers)");
         }
+        if (previousLsn != null && !lsn.isAfter(previousLsn)) {
+            throw tokens.problem("record " + recordNo + " of batch " + batchNo + ": nextlsn " + lsn + " does not follow"
+                    + " nextlsn " + previousLsn + " of record " + previousRecordNo + " of batch " + previousBatchNo
+                    + ": positions must grow within an input");
+        }
+        previousLsn = lsn;
+        previousBatchNo = batchNo;
+        previousRecordNo = recordNo;
         return lsn;
     }
 

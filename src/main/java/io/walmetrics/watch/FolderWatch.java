@@ -5,6 +5,7 @@ import io.walmetrics.load.LoadFailedException;
 import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
 import io.walmetrics.load.Loader;
+import io.walmetrics.load.SourcePositionException;
 import io.walmetrics.load.TooManyRejectionsException;
 import io.walmetrics.load.WalInput;
 import io.walmetrics.wal.WalFormatException;
@@ -122,6 +123,7 @@ public final class FolderWatch {
     private static boolean isFaultOfTheFile(Throwable cause) {
         return cause instanceof WalFormatException
                 || cause instanceof BatchConflictException
+                || cause instanceof SourcePositionException
                 || cause instanceof TooManyRejectionsException;
     }
 

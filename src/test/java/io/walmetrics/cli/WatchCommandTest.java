@@ -118,6 +118,34 @@ class WatchCommandTest {
     }
 
     @Test
+    void reportsAFileWithOtherChangesAtAppliedPositionsOnceAndKeepsGoing() throws IOException {
+        Files.writeString(inbox.resolve("1.json"), positioned("0/100", 1) + positioned("0/200", 2), UTF_8);
+        Files.writeString(inbox.resolve("2.json"), positioned("0/200", 20) + positioned("0/300", 30), UTF_8);
+        try (LoaderProcess watch = startWatch()) {
+            await(watch, "the first file", () -> db.peekNumber("select count(*) from batch_ledger").orElse(0L) >= 2);
+            // a file placed after the refusal is applied at a later poll, which would have tried 2.json again first
+            Files.writeString(inbox.resolve(".3.json.tmp"), positioned("0/400", 40), UTF_8);
+            Files.move(inbox.resolve(".3.json.tmp"), inbox.resolve("3.json"), StandardCopyOption.ATOMIC_MOVE);
+            await(watch, "the third file", () -> db.peekNumber("select count(*) from batch_ledger").orElse(0L) >= 3);
+            assertEquals(0, stop(watch), watch.describe());
+
+            assertEquals(List.of("inbox/2.json: batch 1, record 1: position 0/200 was applied before with other changes"
+                            + " (from " + inbox.resolve("1.json").toRealPath() + ", batch 2): refusing this input; nothing of"
+                            + " batch 1 applied; skipped until the file changes"),
+                    watch.stderrLines().stream().filter(line -> line.startsWith("inbox/2.json")).toList(), watch.describe());
+        }
+        assertEquals(List.of(1L, 2L, 40L), db.column("select amount from stg_transaction order by change_seq").stream()
+                .map(n -> ((Number) n).longValue()).toList());
+    }
+
+    /** A record with its source position, inserting one transaction, as a line. */
+    private static String positioned(String lsn, int amount) {
+        return "{\"xid\":" + amount + ",\"nextlsn\":\"" + lsn + "\",\"change\":[{\"kind\":\"insert\",\"schema\":\"public\","
+                + "\"table\":\"transaction\",\"columnnames\":[\"transaction_id\",\"amount\"],\"columntypes\":[\"uuid\",\"integer\"],"
+                + "\"columnvalues\":[\"7d0c6e0e-9b55-4c1a-8f55-0000000000" + String.format("%02d", amount % 100) + "\"," + amount + "]}]}\n";
+    }
+
+    @Test
     void stopsOnSigtermAfterTheBatchInHandAndARestartFinishesTheJob() throws IOException {
         // about six changes a batch: more than two groups of 50,000 changes however fast the machine, so that
         // the first commit is seen while the rest of the file is still to come

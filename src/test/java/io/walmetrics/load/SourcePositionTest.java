@@ -27,9 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Records that carry their source position (wal2json's {@code nextlsn}, with {@code include-lsn})
- * are known by it wherever they come from: one at or below the highest position applied to the
- * database is skipped, so a replication consumer that sends again what it had not confirmed, in
- * another file or on standard input, applies nothing twice.
+ * are known by it wherever they come from: one at a position applied before, with the same changes,
+ * is skipped, so a replication consumer that sends again what it had not confirmed, in another file
+ * or on standard input, applies nothing twice ({@link PositionAcrossInputsTest}: other changes there).
  */
 class SourcePositionTest {
 
