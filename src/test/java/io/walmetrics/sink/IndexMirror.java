@@ -33,10 +33,26 @@ final class IndexMirror {
         assertEquals(expectedVersions, actualVersions, when + ": each document's version is its row's updated_in_batch");
     }
 
+    /** The checkpoint of the index of that name as it is now on the node (its uuid); 0 without one, or without the index. */
     static long checkpoint(TestDb db, SearchNode node, String index) {
+        String uuid = indexUuid(node, index);
+        if (uuid == null) {
+            return 0;
+        }
         return db.jdbi().withHandle(handle -> handle.createQuery(
-                        "select batch_id from sink_checkpoints where target_url = :url and index_name = :index")
-                .bind("url", node.url()).bind("index", index).mapTo(Long.class).findOne().orElse(0L));
+                        "select batch_id from sink_index_checkpoints where index_name = :index and index_uuid = :uuid")
+                .bind("index", index).bind("uuid", uuid).mapTo(Long.class).findOne().orElse(0L));
+    }
+
+    /** The index's uuid, or null when there is no such index. */
+    @SuppressWarnings("unchecked")
+    static String indexUuid(SearchNode node, String index) {
+        SearchNode.Response response = node.send("GET", "/" + index + "/_settings/index.uuid", null);
+        if (response.status() == 404) {
+            return null;
+        }
+        Map<String, Object> settings = (Map<String, Object>) ((Map<String, Object>) response.json().get(index)).get("settings");
+        return (String) ((Map<String, Object>) settings.get("index")).get("uuid");
     }
 
     static long lastBatch(TestDb db) {
