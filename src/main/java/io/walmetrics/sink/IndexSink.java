@@ -80,17 +80,17 @@ public final class IndexSink {
 
     /** A stop was asked for while waiting for the node; the checkpoint holds what was acknowledged before. */
     public static final class StoppedException extends RuntimeException {
-        StoppedException(long checkpoint, int unacknowledged) {
-            super("stopped while waiting for the node; " + unacknowledged + " actions not acknowledged, checkpoint at batch "
-                    + checkpoint + " (the next run sends them)");
+        StoppedException(String checkpoint, int unacknowledged) {
+            super("stopped while waiting for the node; " + unacknowledged + " actions not acknowledged, " + checkpoint
+                    + " (the next run sends them)");
         }
     }
 
     /** The node stayed unreachable or overloaded for the give-up time of a one-shot sink. */
     public static final class GaveUpException extends RuntimeException {
-        GaveUpException(SinkTarget target, Duration after, String reason, long checkpoint) {
+        GaveUpException(SinkTarget target, Duration after, String reason, String checkpoint) {
             super("gave up on " + target.url() + " after " + SearchClient.seconds(after) + " s of trying again (--give-up-after): "
-                    + reason + "; checkpoint at batch " + checkpoint + ", the next run sends the rest");
+                    + reason + "; " + checkpoint + ", the next run sends the rest");
         }
     }
 
@@ -161,6 +161,7 @@ public final class IndexSink {
     public Report run() throws IOException {
         indexActions = deleteActions = alreadyThere = refused = bulkRequests = retryRounds = 0;
         saidKeepsTrying = false;
+        identity = null;
         checkpoint = 0;
         boolean created = ensureIndex();
         OptionalLong known = checkpoints.of(identity);
@@ -198,6 +199,11 @@ public final class IndexSink {
         advance(lastBatch);
         return new Report(before, Math.max(checkpoint, before), indexActions, deleteActions, alreadyThere, refused, bulkRequests,
                 retryRounds);
+    }
+
+    /** Where the checkpoint is, for a line that stops the round; before the node said which index it is, unchanged. */
+    private String checkpointText() {
+        return identity == null ? "the checkpoint unchanged" : "checkpoint at batch " + checkpoint;
     }
 
     private String startingOver(Checkpoints.Superseded old, boolean withDeletes) {
@@ -241,7 +247,7 @@ public final class IndexSink {
             } catch (SearchClient.NodeBusyException busy) {
                 retry.after(busy.getMessage(), 0);
             } catch (SearchClient.StopRequestedException stop) {
-                throw new StoppedException(checkpoint, 0);
+                throw new StoppedException(checkpointText(), 0);
             }
         }
     }
@@ -258,12 +264,12 @@ public final class IndexSink {
                 events.keepsTrying(target, giveUpAfter);
             }
             if (giveUpAfter != null && System.nanoTime() - since >= giveUpAfter.toNanos()) {
-                throw new GaveUpException(target, giveUpAfter, reason, checkpoint);
+                throw new GaveUpException(target, giveUpAfter, reason, checkpointText());
             }
             retryRounds++;
             events.retrying(reason, actions, backoff.delay(attempt), attempt);
             if (!backoff.await(attempt, stopRequested)) {
-                throw new StoppedException(checkpoint, actions);
+                throw new StoppedException(checkpointText(), actions);
             }
         }
     }
@@ -305,7 +311,7 @@ public final class IndexSink {
                 again = todo;
                 retryReason = busy.getMessage();
             } catch (SearchClient.StopRequestedException stop) {
-                throw new StoppedException(checkpoint, todo.size());
+                throw new StoppedException(checkpointText(), todo.size());
             }
             if (!again.isEmpty()) {
                 retry.after(retryReason, again.size());

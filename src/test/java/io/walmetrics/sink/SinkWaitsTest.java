@@ -109,7 +109,7 @@ class SinkWaitsTest {
         String timedOut = url + " did not answer GET / within 1 s (--request-timeout)";
         assertRetryLines(lines.subList(1, lines.size() - 1), java.util.regex.Pattern.quote(timedOut), sink);
         assertEquals("gave up on " + url + " after 3 s of trying again (--give-up-after): " + timedOut
-                + "; checkpoint at batch 0, the next run sends the rest", lines.get(lines.size() - 1), sink.describe());
+                + "; the checkpoint unchanged, the next run sends the rest", lines.get(lines.size() - 1), sink.describe());
     }
 
     @Test
@@ -123,7 +123,7 @@ class SinkWaitsTest {
 
         assertEquals(0, status, "SIGTERM stops the wait, far sooner than the 600 s of the request\n" + sink.describe());
         assertEquals(List.of("sinking metrics.db -> " + url + "/metrics every 1 s; Ctrl-C stops", waiting,
-                        "stopped while waiting for the node; 0 actions not acknowledged, checkpoint at batch 0 (the next run sends them)",
+                        "stopped while waiting for the node; 0 actions not acknowledged, the checkpoint unchanged (the next run sends them)",
                         "stopped"),
                 sink.stderrLines(), sink.describe());
     }
@@ -152,7 +152,7 @@ class SinkWaitsTest {
         String refused = url + " is unreachable (connection refused)";
         assertRetryLines(lines.subList(1, lines.size() - 1), java.util.regex.Pattern.quote(refused), sink);
         assertEquals("gave up on " + url + " after 2 s of trying again (--give-up-after): " + refused
-                + "; checkpoint at batch 0, the next run sends the rest", lines.get(lines.size() - 1), sink.describe());
+                + "; the checkpoint unchanged, the next run sends the rest", lines.get(lines.size() - 1), sink.describe());
     }
 
     @Test
