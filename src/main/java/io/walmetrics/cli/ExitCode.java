@@ -9,10 +9,12 @@ public final class ExitCode {
     public static final int FAILED = 1;
     /** The command line itself is wrong. */
     public static final int USAGE = 2;
-    /** Done, but some changes were rejected: see the rejected_changes table. */
+    /** Done, but some changes were rejected: see the rejected_changes table (sink: documents the index refused, sink_refused). */
     public static final int REJECTED = 3;
     /** verify: the maintained tables differ from their recomputation. */
     public static final int DIFFERENT = 4;
+    /** sink: the search node stayed unreachable or overloaded for --give-up-after; the next run sends the rest. */
+    public static final int GAVE_UP = 5;
 
     private ExitCode() {
     }

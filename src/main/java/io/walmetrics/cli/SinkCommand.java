@@ -32,10 +32,12 @@ import picocli.CommandLine.Option;
             "",
             "_id is the metric id and the external version the batch that last changed the row (of a delete: the batch "
                 + "that deleted it), so a replay or a second sink never puts an older state over a newer one. The table "
-                + "sink_checkpoints records per URL and index the last batch acknowledged entirely. A node that is down or "
-                + "overloaded (429, 5xx) is retried with a bounded backoff, one line on standard error per retry round; a "
-                + "mapping error stops with one line naming the document and the field. A missing index is created from "
-                + "search/metrics-index.json.",
+                + "sink_index_checkpoints records per index (its cluster's and its own uuid, whatever the URL's spelling) the "
+                + "last batch acknowledged entirely; an index without one (deleted and made again) gets everything metrics holds. "
+                + "A node that is down or overloaded (429, 5xx) is retried with a bounded backoff, one line on standard error "
+                + "per retry round, each request bounded by --request-timeout; a one-shot sink gives up after --give-up-after "
+                + "(exit 5). A document the index refuses (400) is named in one line, kept in sink_refused and sent again by "
+                + "the next sink; the others go on (exit 3). A missing index is created from search/metrics-index.json.",
             "",
             "Credentials come from the environment (WALMETRICS_SINK_API_KEY, or WALMETRICS_SINK_USER and "
                 + "WALMETRICS_SINK_PASSWORD) or --credentials-file, never from the command line.",
@@ -46,8 +48,9 @@ import picocli.CommandLine.Option;
             "  java -jar target/wal-metrics-loader.jar sink --url http://127.0.0.1:9200 --index metrics",
             "  WALMETRICS_SINK_API_KEY=... java -jar target/wal-metrics-loader.jar sink --url https://search.internal:9200 --index metrics --ca-file ca.pem --interval 10",
             "",
-            "Exit codes: 0 the index acknowledged everything (or stopped), 1 fatal error (a mapping error, refused credentials,"
-                + " a checkpoint the database cannot answer), 2 usage error."})
+            "Exit codes: 0 the index acknowledged everything (or stopped), 1 fatal error (refused credentials, a write-blocked"
+                + " index, a checkpoint the database cannot answer), 2 usage error, 3 done but the index refused some documents"
+                + " (see sink_refused), 5 gave up on a node that stayed unreachable (--give-up-after)."})
 final class SinkCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -82,6 +85,19 @@ final class SinkCommand implements Callable<Integer> {
             description = "A properties file with api_key=…, or user=… and password=…, instead of the environment.")
     Path credentialsFile;
 
+    @Option(names = "--request-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Wait at most SECONDS for the node to answer a request (a connection: at most 10 s), then try again"
+                    + " (default: ${DEFAULT-VALUE}).")
+    double requestTimeoutSeconds;
+
+    @Option(names = "--give-up-after", paramLabel = "SECONDS", defaultValue = "300",
+            description = "A one-shot sink whose node stays unreachable or overloaded gives up after trying again for SECONDS,"
+                    + " with exit 5 (default: ${DEFAULT-VALUE}); with --interval it keeps trying.")
+    double giveUpAfterSeconds;
+
+    @Mixin
+    LockTimeoutOption lockTimeout;
+
     @Option(names = "--ca-file", paramLabel = "PEM",
             description = "Trust the node's HTTPS certificate when this CA (PEM) signed it.")
     Path caFile;
@@ -97,6 +113,13 @@ final class SinkCommand implements Callable<Integer> {
         if (intervalSeconds != null && (!(intervalSeconds > 0) || intervalSeconds > 86_400)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be more than 0 and at most 86400 seconds");
         }
+        if (!(requestTimeoutSeconds > 0) || requestTimeoutSeconds > 86_400) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--request-timeout must be more than 0 and at most 86400 seconds");
+        }
+        if (!(giveUpAfterSeconds >= 0) || giveUpAfterSeconds > 86_400 * 7) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--give-up-after must be between 0 and 604800 seconds");
+        }
+        LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         SinkTarget target;
         try {
             target = SinkTarget.of(url, index);
@@ -117,16 +140,20 @@ final class SinkCommand implements Callable<Integer> {
             SinkCredentials credentials = SinkCredentials.load(System.getenv(), credentialsFile);
             // a database of ours only; migrating adds sink_checkpoints to one made before it, and
             // metrics and the rest are only read
-            Jdbi jdbi = LoaderDatabase.openExistingToWrite(common.db, common.verbose, LockWait.SILENT);
-            SearchClient client = new SearchClient(target, credentials, caFile);
-            IndexSink sink = new IndexSink(jdbi, client, new IndexSink.Limits(bulkActions, bulkBytes), Backoff.DEFAULT,
-                    new Printer(err), stop::isRequested);
+            Jdbi jdbi = LoaderDatabase.openExistingToWrite(common.db, common.verbose, lockWait);
+            Printer printer = new Printer(err);
+            SearchClient client = new SearchClient(target, credentials, caFile, new SearchClient.Waits(
+                    Duration.ofMillis(Math.round(requestTimeoutSeconds * 1000)), stop::isRequested, printer::line));
+            // a one-shot sink gives up on a node that stays away; one on an interval keeps trying
+            Duration giveUpAfter = intervalSeconds == null ? Duration.ofMillis(Math.round(giveUpAfterSeconds * 1000)) : null;
+            IndexSink sink = new IndexSink(jdbi, client, new IndexSink.Limits(bulkActions, bulkBytes), Backoff.DEFAULT, giveUpAfter,
+                    printer, stop::isRequested);
             if (common.verbose) {
                 err.printf("%s -> %s (credentials: %s)%n", common.db, target, credentials);
             }
             if (intervalSeconds == null) {
-                round(sink, target, err);
-                return ExitCode.OK;
+                IndexSink.Report report = round(sink, target, err);
+                return report.refused() > 0 ? ExitCode.REJECTED : ExitCode.OK;
             }
             err.printf(Locale.ROOT, "sinking %s -> %s every %s s; Ctrl-C stops%n", common.db, target, seconds(intervalSeconds));
             err.flush();
@@ -147,21 +174,25 @@ final class SinkCommand implements Callable<Integer> {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             return ExitCode.FAILED;
+        } catch (IndexSink.GaveUpException gaveUp) {
+            err.println(gaveUp.getMessage());
+            return ExitCode.GAVE_UP;
         } catch (IOException | RuntimeException e) {
-            return Failures.report(e, common.db, common.verbose, err);
+            return Failures.report(e, common.db, lockWait.atMost(), common.verbose, err);
         } finally {
             err.flush();
             stop.close();
         }
     }
 
-    private void round(IndexSink sink, SinkTarget target, PrintWriter err) throws IOException {
+    private IndexSink.Report round(IndexSink sink, SinkTarget target, PrintWriter err) throws IOException {
         long started = System.nanoTime();
         IndexSink.Report report = sink.run();
         double seconds = (System.nanoTime() - started) / 1e9;
-        if (intervalSeconds == null || report.actions() > 0 || report.checkpoint() != report.checkpointBefore()) {
-            err.printf(Locale.ROOT, "%s -> %s: %,d index and %,d delete actions acknowledged (%,d already there), checkpoint %d -> %d%n",
+        if (intervalSeconds == null || report.actions() > 0 || report.refused() > 0 || report.checkpoint() != report.checkpointBefore()) {
+            err.printf(Locale.ROOT, "%s -> %s: %,d index and %,d delete actions acknowledged (%,d already there), %scheckpoint %d -> %d%n",
                     common.db, target, report.indexActions(), report.deleteActions(), report.alreadyThere(),
+                    report.refused() > 0 ? String.format(Locale.ROOT, "%,d refused (see sink_refused), ", report.refused()) : "",
                     report.checkpointBefore(), report.checkpoint());
             if (intervalSeconds == null) {
                 err.printf(Locale.ROOT, "  %,d bulk requests, %,d retry rounds, %.2f s, %,.0f documents/s%n", report.bulkRequests(),
@@ -172,6 +203,7 @@ final class SinkCommand implements Callable<Integer> {
         if (json) {
             Json.printLine(new JsonSummary(target, report, seconds), System.out);
         }
+        return report;
     }
 
     /** The {@code --json} object of a round. */
@@ -199,6 +231,34 @@ final class SinkCommand implements Callable<Integer> {
         public void indexCreated(SinkTarget target) {
             err.println(target + ": created the index from search/metrics-index.json");
             err.flush();
+        }
+
+        void line(String line) {
+            err.println(line);
+            err.flush();
+        }
+
+        @Override
+        public void keepsTrying(SinkTarget target, Duration giveUpAfter) {
+            line(giveUpAfter == null
+                    ? target.url() + ": trying again until the node answers (--interval keeps trying; Ctrl-C stops)"
+                    : target.url() + ": trying again for at most " + Failures.seconds(giveUpAfter) + " s (--give-up-after), then giving up"
+                            + " with exit " + ExitCode.GAVE_UP);
+        }
+
+        @Override
+        public void startingOver(String line) {
+            line(line);
+        }
+
+        @Override
+        public void refused(String line) {
+            line(line);
+        }
+
+        @Override
+        public void resending(SinkTarget target, int documents) {
+            line(String.format(Locale.ROOT, "%s: sending again %,d documents it refused before (sink_refused)", target, documents));
         }
 
         @Override

@@ -2,6 +2,7 @@ package io.walmetrics.feed;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.List;
 import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -61,15 +62,19 @@ public final class MetricChanges {
         }
     }
 
-    private static final String FEED = "select f.op, f.id as feed_id, f.batch_id as feed_batch, "
+    private static final String SELECT = "select f.op, f.id as feed_id, f.batch_id as feed_batch, "
             + MetricDocument.COLUMNS.stream().map(column -> "m." + column).collect(Collectors.joining(", "))
             + """
 
             from metric_feed as f
             left join metrics as m on f.op = 'index' and m.id = f.id
+            """;
+
+    private static final String FEED = SELECT + """
             where f.batch_id > :since
-              and (f.op = 'index' or :since > 0)
+              and (f.op = 'index' or :since > 0 or :deletes_from_start)
             order by f.batch_id, f.id""";
+
 
     private final Jdbi jdbi;
 
@@ -82,30 +87,62 @@ public final class MetricChanges {
      * the ledger as this read saw it: what a follower has caught up to once it has applied them all.
      */
     public long read(long since, Receiver receiver) {
+        return read(since, false, receiver);
+    }
+
+    /**
+     * As {@link #read(long, Receiver)}; with {@code deletesFromStart}, {@code since} 0 also hands every recorded
+     * deletion (of an id not back): what an index of unknown content needs to become equal to metrics.
+     */
+    public long read(long since, boolean deletesFromStart, Receiver receiver) {
         return jdbi.inTransaction(handle -> {
             long lastBatch = handle.createQuery("select coalesce(max(batch_id), 0) from batch_ledger")
                     .mapTo(Long.class).one();
             checkSince(handle, since, lastBatch);
             handle.createQuery(FEED)
                     .bind("since", since)
+                    .bind("deletes_from_start", deletesFromStart)
                     .scanResultSet((results, context) -> {
-                        var rs = results.get();
-                        while (rs.next()) {
-                            String id = rs.getString("feed_id");
-                            long batch = rs.getLong("feed_batch");
-                            MetricChange change = "index".equals(rs.getString("op"))
-                                    ? new MetricChange.Index(id, batch, MetricDocument.read(rs))
-                                    : new MetricChange.Delete(id, batch);
-                            try {
-                                receiver.accept(change);
-                            } catch (IOException e) {
-                                throw new UncheckedIOException(e);
-                            }
-                        }
+                        hand(results.get(), receiver);
                         return null;
                     });
             return lastBatch;
         });
+    }
+
+    /** Hands the change of each of these ids as it is now (its row, or its deletion), in batch order. */
+    public void readIds(java.util.Collection<String> ids, Receiver receiver) {
+        List<String> all = List.copyOf(ids);
+        jdbi.useTransaction(handle -> {
+            for (int from = 0; from < all.size(); from += 500) {
+                List<String> some = all.subList(from, Math.min(all.size(), from + 500));
+                String parameters = java.util.stream.IntStream.range(0, some.size()).mapToObj(i -> ":id" + i)
+                        .collect(Collectors.joining(", "));
+                var query = handle.createQuery(SELECT + "where f.id in (" + parameters + ")\norder by f.batch_id, f.id");
+                for (int i = 0; i < some.size(); i++) {
+                    query.bind("id" + i, some.get(i));
+                }
+                query.scanResultSet((results, context) -> {
+                            hand(results.get(), receiver);
+                            return null;
+                        });
+            }
+        });
+    }
+
+    private static void hand(java.sql.ResultSet rs, Receiver receiver) throws java.sql.SQLException {
+        while (rs.next()) {
+            String id = rs.getString("feed_id");
+            long batch = rs.getLong("feed_batch");
+            MetricChange change = "index".equals(rs.getString("op"))
+                    ? new MetricChange.Index(id, batch, MetricDocument.read(rs))
+                    : new MetricChange.Delete(id, batch);
+            try {
+                receiver.accept(change);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
     }
 
     private static void checkSince(Handle handle, long since, long lastBatch) {

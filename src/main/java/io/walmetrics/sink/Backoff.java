@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /**
- * Bounded exponential backoff: {@code first}, twice that, … up to {@code max}, for as long as it takes (the sink
- * never skips an action). {@link #await} returns false, without waiting out the delay, once a stop is asked for.
+ * Bounded exponential backoff: {@code first}, twice that, … up to {@code max}; the sink never skips an action, and
+ * a one-shot sink stops retrying only at its give-up time. {@link #await} returns false, without waiting out the delay, once a stop is asked for.
  */
 public record Backoff(Duration first, Duration max) {
 

@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 
 /**
  * A search index the sink keeps equal to {@code metrics}: the node's URL (http or https, no path) and the
- * index name. The checkpoint table keys on both, as written here.
+ * index name, as given. The checkpoint is keyed by what the node says the index is ({@link IndexIdentity}), not by these.
  */
 public record SinkTarget(String url, String index) {
 

@@ -33,10 +33,25 @@ final class IndexMirror {
         assertEquals(expectedVersions, actualVersions, when + ": each document's version is its row's updated_in_batch");
     }
 
+    /**
+     * The checkpoint of an index of that name (one that names its index: the tests that lose an index assert
+     * its uuid themselves); 0 without one. Read from the database alone, so also while the node is stopped.
+     */
     static long checkpoint(TestDb db, SearchNode node, String index) {
         return db.jdbi().withHandle(handle -> handle.createQuery(
-                        "select batch_id from sink_checkpoints where target_url = :url and index_name = :index")
-                .bind("url", node.url()).bind("index", index).mapTo(Long.class).findOne().orElse(0L));
+                        "select coalesce(max(batch_id), 0) from sink_index_checkpoints where index_name = :index and index_uuid is not null")
+                .bind("index", index).mapTo(Long.class).one());
+    }
+
+    /** The index's uuid, or null when there is no such index. */
+    @SuppressWarnings("unchecked")
+    static String indexUuid(SearchNode node, String index) {
+        SearchNode.Response response = node.send("GET", "/" + index + "/_settings/index.uuid", null);
+        if (response.status() == 404) {
+            return null;
+        }
+        Map<String, Object> settings = (Map<String, Object>) ((Map<String, Object>) response.json().get(index)).get("settings");
+        return (String) ((Map<String, Object>) settings.get("index")).get("uuid");
     }
 
     static long lastBatch(TestDb db) {

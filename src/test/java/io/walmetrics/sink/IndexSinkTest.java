@@ -123,7 +123,7 @@ class IndexSinkTest {
         }
         var before = node.documents(index);
 
-        db.jdbi().useHandle(handle -> handle.execute("update sink_checkpoints set batch_id = 1"));
+        db.jdbi().useHandle(handle -> handle.execute("update sink_index_checkpoints set batch_id = 1"));
         IndexSink.Report replay = sink.run();
 
         assertEquals(replay.actions(), replay.alreadyThere(), "seed " + seed + ": every replayed action was already there");

@@ -81,9 +81,9 @@ class SinkCommandTest {
         Map<String, Object> summary = new LinkedHashMap<>(io.walmetrics.testing.JsonValues.parseObject(first.stdout().strip()));
         summary.remove("seconds");
         assertEquals(Map.of("url", node.url(), "index", index, "checkpoint_before", 0L, "checkpoint", 23L, "index_actions", 71L,
-                "delete_actions", 0L, "already_there", 0L, "bulk_requests", 1L, "retry_rounds", 0L), summary);
+                "delete_actions", 0L, "already_there", 0L, "refused", 0L, "bulk_requests", 1L, "retry_rounds", 0L), summary);
         assertEquals("{\"url\":\"" + node.url() + "\",\"index\":\"" + index + "\",\"checkpoint_before\":0,\"checkpoint\":23,"
-                + "\"index_actions\":71,\"delete_actions\":0,\"already_there\":0,\"bulk_requests\":1,\"retry_rounds\":0,\"seconds\":S}\n",
+                + "\"index_actions\":71,\"delete_actions\":0,\"already_there\":0,\"refused\":0,\"bulk_requests\":1,\"retry_rounds\":0,\"seconds\":S}\n",
                 first.stdout().replaceFirst("\"seconds\":[0-9.]+}", "\"seconds\":S}"), "the whole line, names in this order");
 
         LoaderProcess second = sink();
@@ -94,24 +94,32 @@ class SinkCommandTest {
     }
 
     @Test
-    void when_the_index_maps_a_field_otherwise_then_the_sink_names_document_and_field_in_one_line_exits_1_and_keeps_the_checkpoint() throws Exception {
+    void when_the_index_maps_a_field_otherwise_then_the_sink_names_each_refused_document_and_field_in_one_line_and_exits_3() throws Exception {
         TestDb db = loadSample();
         String template = Files.readString(Path.of("search/metrics-index.json"))
                 .replace("\"amount\": { \"type\": \"long\" }", "\"amount\": { \"type\": \"boolean\" }");
         assertEquals(200, node.send("PUT", "/" + index, template).status());
-        String first = db.rows("select id, updated_in_batch, amount from metrics order by updated_in_batch, id limit 1").get(0).get("id").toString();
-        Map<String, Object> row = db.metric(first);
+        List<Map<String, Object>> rows = db.rows("select id, updated_in_batch from metrics order by updated_in_batch, id");
 
         LoaderProcess sink = sink();
 
-        assertEquals(1, sink.awaitExit(TIMEOUT), sink.describe());
-        assertEquals(1, sink.stderrLines().size(), sink.describe());
-        String line = sink.stderrLines().get(0);
-        String expectedStart = "document " + first + " (batch " + row.get("updated_in_batch") + "): field amount: 400 mapper_parsing_exception: "
-                + "failed to parse field [amount] of type [boolean] in document with id '" + first + "'.";
-        assertTrue(line.startsWith(expectedStart), line);
-        assertEquals(0, checkpoint(db, node, index), "the checkpoint did not move");
-        assertEquals(0, db.count("sink_checkpoints"), "no checkpoint row was written");
+        assertEquals(3, sink.awaitExit(TIMEOUT), sink.describe());
+        List<String> lines = sink.stderrLines();
+        assertEquals(rows.size() + 2, lines.size(), sink.describe());
+        String target = node.url() + "/" + index;
+        for (int i = 0; i < rows.size(); i++) {
+            String id = (String) rows.get(i).get("id");
+            String expectedStart = "document " + id + " (batch " + rows.get(i).get("updated_in_batch") + ") refused by " + target
+                    + ": field amount: 400 mapper_parsing_exception: failed to parse field [amount] of type [boolean] in document with id '"
+                    + id + "'.";
+            assertTrue(lines.get(i).startsWith(expectedStart), lines.get(i));
+            assertTrue(lines.get(i).endsWith("; kept in sink_refused, the next sink sends it again"), lines.get(i));
+        }
+        assertEquals("metrics.db -> " + target + ": 0 index and 0 delete actions acknowledged (0 already there), 71 refused"
+                + " (see sink_refused), checkpoint 0 -> 23", lines.get(rows.size()));
+        assertEquals(71, db.count("sink_refused"), "every refused document is kept, to send again");
+        assertEquals(23, checkpoint(db, node, index), "the refused documents do not hold the checkpoint back");
+        assertEquals(0, node.documents(index).size());
     }
 
     @Test

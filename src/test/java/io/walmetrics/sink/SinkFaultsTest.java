@@ -109,4 +109,30 @@ class SinkFaultsTest {
         assertEquals(lastBatch(db), checkpoint(db, node, index));
         node.deleteIndex(index);
     }
+
+    @Test
+    void when_the_node_comes_back_empty_then_the_next_sink_says_it_starts_over_and_the_index_holds_all_of_metrics() throws Exception {
+        TestDb db = generated(11, 300);
+        String index = "metrics-lost-disk";
+        LoaderProcess first = sink(index);
+        assertEquals(0, first.awaitExit(TIMEOUT), first.describe());
+        long sunk = checkpoint(db, node, index);
+        assertEquals(lastBatch(db), sunk);
+        String lostUuid = IndexMirror.indexUuid(node, index);
+        String lostCluster = (String) node.send("GET", "/", null).json().get("cluster_uuid");
+
+        node.restartEmpty();
+        assertTrue(!lostCluster.equals(node.send("GET", "/", null).json().get("cluster_uuid")), "the node is another cluster now");
+        LoaderProcess second = sink(index);
+
+        assertEquals(0, second.awaitExit(TIMEOUT), second.describe());
+        String target = node.url() + "/" + index;
+        assertEquals(List.of(target + ": created the index from search/metrics-index.json",
+                target + ": not the index the checkpoint (batch " + sunk + ") was made for (uuid " + lostUuid + ", now "
+                        + IndexMirror.indexUuid(node, index) + "): starting over, sending everything metrics holds"),
+                second.stderrLines().subList(0, 2), second.describe());
+        assertIndexEqualsMetrics(node, index, db, "after the node came back without its data");
+        assertEquals(1, db.count("sink_index_checkpoints"), "the lost cluster's checkpoint gave way");
+        node.deleteIndex(index);
+    }
 }

@@ -113,6 +113,17 @@ public final class SearchNode implements AutoCloseable {
         startProcess();
     }
 
+    /** Starts the node again on the same ports with an empty data folder: another cluster, as a node that lost its disk. */
+    public void restartEmpty() {
+        stop();
+        try (Stream<Path> files = Files.walk(home.resolve("data"))) {
+            files.sorted(Comparator.reverseOrder()).map(Path::toFile).forEach(File::delete);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        startProcess();
+    }
+
     @Override
     public void close() {
         stop();
