@@ -87,10 +87,15 @@ final class FollowRun implements AutoCloseable {
 
     /** The same, as another role (PGUSER and PGPASSWORD of {@code environment}). */
     LoaderProcess start(Map<String, String> environment, String... extra) {
+        return start(environment, List.of(), extra);
+    }
+
+    /** The same, in a JVM with these options (a heap limit). */
+    LoaderProcess start(Map<String, String> environment, List<String> jvmOptions, String... extra) {
         List<String> args = new ArrayList<>(List.of("follow", "--source", url, "--slot", slot, "--db", "metrics.db",
                 "--batch-seconds", "0.2"));
         args.addAll(List.of(extra));
-        LoaderProcess process = LoaderProcess.start(dir, environment, args.toArray(String[]::new));
+        LoaderProcess process = LoaderProcess.start(dir, environment, jvmOptions, args.toArray(String[]::new));
         processes.add(process);
         return process;
     }

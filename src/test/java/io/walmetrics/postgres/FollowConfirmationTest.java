@@ -1,0 +1,116 @@
+package io.walmetrics.postgres;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.walmetrics.testing.LoaderProcess;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * follow confirms to the slot only what SQLite committed: with the database's write lock held by
+ * the stock {@code sqlite3} shell past {@code --lock-timeout} while changes arrive, follow exits 1,
+ * and the slot's confirmed position must not cover any transaction the database lacks; a rerun
+ * after the lock is gone must end equal to PostgreSQL's own join.
+ */
+@Tag("postgres")
+class FollowConfirmationTest {
+
+    private static final Duration CATCH_UP = Duration.ofSeconds(60);
+
+    @BeforeEach
+    void needsPostgresWithWal2json() {
+        PostgresServer.assumeUsable();
+    }
+
+    @Test
+    void a_batch_that_could_not_be_committed_is_never_confirmed_and_a_rerun_applies_it(@TempDir Path dir) throws Exception {
+        try (FollowRun run = FollowRun.create(71, dir)) {
+            run.startReference();
+            LoaderProcess follow = run.start("--create-slot", "--lock-timeout", "1");
+            FollowRun.awaitFollowing(follow, CATCH_UP);
+            for (int round = 1; round <= 3; round++) {
+                String where = run.context() + ", round " + round;
+                run.workload.run(40);
+                run.awaitEqual(CATCH_UP, follow);
+                try (SqliteShellLock lock = SqliteShellLock.take(dir.resolve("metrics.db"))) {
+                    run.workload.run(60);
+                    assertEquals(1, follow.awaitExit(CATCH_UP), where + ": follow with the database locked\n" + follow.describe());
+                    assertConfirmedCoversOnlyWhatSqliteHolds(run, where + ", follow " + follow.describe());
+                }
+                follow = run.start("--create-slot", "--lock-timeout", "1");
+                FollowRun.awaitFollowing(follow, CATCH_UP);
+                run.awaitEqual(CATCH_UP, follow);
+                CapturedWal reference = run.referenceWal();
+                assertEquals(reference.changes() - reference.ignorable(run.schema), run.changesLandedFromTheSlot(),
+                        where + ": changes landed from the slot, against what PostgreSQL decoded");
+            }
+            assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
+        }
+    }
+
+    /** Every transaction of ours at or below the slot's confirmed position is in SQLite. */
+    static void assertConfirmedCoversOnlyWhatSqliteHolds(FollowRun run, String where) throws Exception {
+        long confirmed = run.confirmedFlush();
+        long highest = run.sqlite().jdbi().withHandle(handle -> handle.createQuery(
+                "select coalesce(max(last_lsn), 0) from batch_source_positions").mapTo(Long.class).one());
+        List<Long> ours = run.referenceWal().positionsOfSourceChanges(run.schema);
+        List<Long> lost = ours.stream().filter(lsn -> lsn <= confirmed && lsn > highest).toList();
+        assertEquals(List.of(), lost.stream().map(FollowConfirmationTest::lsn).toList(), where + ": the slot confirmed "
+                + lsn(confirmed) + ", which covers these transactions (their nextlsn), but SQLite holds only up to "
+                + lsn(highest));
+        assertTrue(ours.stream().anyMatch(lsn -> lsn > highest), where + ": the changes made under the lock were all applied");
+    }
+
+    static String lsn(long value) {
+        return Long.toHexString(value >>> 32).toUpperCase() + "/" + Long.toHexString(value & 0xffff_ffffL).toUpperCase();
+    }
+
+    /** The stock sqlite3 shell in a process of its own, holding {@code begin exclusive} until closed. */
+    static final class SqliteShellLock implements AutoCloseable {
+        private final Process shell;
+        private final OutputStream in;
+
+        private SqliteShellLock(Process shell) {
+            this.shell = shell;
+            this.in = shell.getOutputStream();
+        }
+
+        static SqliteShellLock take(Path db) throws IOException {
+            Process shell = new ProcessBuilder("sqlite3", db.toString()).redirectErrorStream(true).start();
+            SqliteShellLock lock = new SqliteShellLock(shell);
+            lock.send(".timeout 30000\nbegin exclusive;\n.print locked\n");
+            BufferedReader out = new BufferedReader(new InputStreamReader(shell.getInputStream(), StandardCharsets.UTF_8));
+            String line = out.readLine();
+            if (!"locked".equals(line)) {
+                shell.destroyForcibly();
+                throw new AssertionError("sqlite3 did not take the lock: " + line);
+            }
+            return lock;
+        }
+
+        private void send(String commands) throws IOException {
+            in.write(commands.getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        }
+
+        @Override
+        public void close() throws Exception {
+            send("commit;\n.quit\n");
+            in.close();
+            if (!shell.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                shell.destroyForcibly();
+            }
+        }
+    }
+}
