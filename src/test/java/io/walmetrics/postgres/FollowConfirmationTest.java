@@ -43,6 +43,7 @@ class FollowConfirmationTest {
                 String where = run.context() + ", round " + round;
                 run.workload.run(40);
                 run.awaitEqual(CATCH_UP, follow);
+                assertLastLinePrintsTheConfirmedPosition(run, follow, where);
                 try (SqliteShellLock lock = SqliteShellLock.take(dir.resolve("metrics.db"))) {
                     run.workload.run(60);
                     assertEquals(1, follow.awaitExit(CATCH_UP), where + ": follow with the database locked\n" + follow.describe());
@@ -57,6 +58,32 @@ class FollowConfirmationTest {
             }
             assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
         }
+    }
+
+    /**
+     * A batch's line says the position it confirmed: the nextlsn after its last transaction, which
+     * is the last position the ledger holds (every transaction of this workload has changes).
+     */
+    static void assertLastLinePrintsTheConfirmedPosition(FollowRun run, LoaderProcess follow, String where) throws Exception {
+        long ledgerLast = run.sqlite().jdbi().withHandle(handle -> handle.createQuery(
+                "select last_lsn from batch_source_positions order by batch_id desc limit 1").mapTo(Long.class).one());
+        String printed = null;
+        long until = System.nanoTime() + CATCH_UP.toNanos();
+        while (System.nanoTime() < until) {
+            List<String> lines = follow.stderr().lines().filter(line -> line.contains("; confirmed up to LSN ")).toList();
+            if (!lines.isEmpty()) {
+                String line = lines.get(lines.size() - 1);
+                printed = line.substring(line.indexOf("; confirmed up to LSN ") + "; confirmed up to LSN ".length(), line.lastIndexOf(" ("));
+                if (printed.equals(lsn(ledgerLast)) && run.confirmedFlush() >= ledgerLast) {
+                    break;
+                }
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(lsn(ledgerLast), printed, where + ": the last batch's line, against the nextlsn of its last transaction\n"
+                + follow.describe());
+        assertTrue(run.confirmedFlush() >= ledgerLast, where + ": the slot confirmed " + lsn(run.confirmedFlush())
+                + ", below the last batch's end " + lsn(ledgerLast));
     }
 
     /** Every transaction of ours at or below the slot's confirmed position is in SQLite. */
