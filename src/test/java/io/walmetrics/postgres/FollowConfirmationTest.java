@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -57,6 +58,60 @@ class FollowConfirmationTest {
                         where + ": changes landed from the slot, against what PostgreSQL decoded");
             }
             assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
+        }
+    }
+
+    @Test
+    void a_batch_the_full_disk_refused_is_never_confirmed_and_a_rerun_with_room_applies_it(@TempDir Path dir) throws Exception {
+        Path disk = dir.resolve("disk");
+        Assumptions.assumeTrue(SmallDisk.mount(disk, "3m"), "mounting a small tmpfs needs root (CI runs as root)");
+        try (FollowRun run = FollowRun.create(73, dir)) {
+            run.db = "disk/metrics.db";
+            run.startReference();
+            LoaderProcess follow = run.start("--create-slot");
+            FollowRun.awaitFollowing(follow, CATCH_UP);
+            for (int i = 0; i < 100 && follow.isAlive(); i++) {
+                run.workload.run(20);
+            }
+            assertEquals(1, follow.awaitExit(CATCH_UP), run.context() + ": follow on a full disk\n" + follow.describe());
+            assertTrue(follow.stderr().contains("disk is full"), follow.describe());
+            assertConfirmedCoversOnlyWhatSqliteHolds(run, run.context() + ", follow " + follow.describe());
+            SmallDisk.resize(disk, "200m");
+            follow = run.start("--create-slot");
+            FollowRun.awaitFollowing(follow, CATCH_UP);
+            run.awaitEqual(CATCH_UP, follow);
+            CapturedWal reference = run.referenceWal();
+            assertEquals(reference.changes() - reference.ignorable(run.schema), run.changesLandedFromTheSlot(),
+                    run.context() + ": changes landed from the slot, against what PostgreSQL decoded");
+            assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
+        } finally {
+            SmallDisk.unmount(disk);
+        }
+    }
+
+    /** A small tmpfs, as FullDiskTest makes one: a disk that fills. */
+    static final class SmallDisk {
+        static boolean mount(Path at, String size) throws Exception {
+            if (!"0".equals(new String(new ProcessBuilder("id", "-u").start().getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8).strip())) {
+                return false;
+            }
+            java.nio.file.Files.createDirectories(at);
+            return run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString()) == 0;
+        }
+
+        static void resize(Path at, String size) throws Exception {
+            assertEquals(0, run("mount", "-o", "remount,size=" + size, at.toString()), "remount " + at);
+        }
+
+        static void unmount(Path at) throws Exception {
+            if (java.nio.file.Files.isDirectory(at)) {
+                run("umount", at.toString());
+            }
+        }
+
+        private static int run(String... command) throws Exception {
+            return new ProcessBuilder(command).inheritIO().start().waitFor();
         }
     }
 
