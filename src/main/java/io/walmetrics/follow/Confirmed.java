@@ -10,7 +10,8 @@ import org.postgresql.replication.PGReplicationStream;
  * value follow ever gives the slot as flushed and applied: on the stand-by replies the driver
  * sends by itself, after a batch, on a quiet slot, on a new connection. Nothing else in follow
  * calls {@code setFlushedLSN} or {@code setAppliedLSN}, so an error, a signal or a lost connection
- * can confirm nothing that is not committed. It only moves forward.
+ * can confirm nothing that is not committed. It only moves forward. The driver's own automatic
+ * flush, which moves the flushed position to a keepalive's by itself, is turned off.
  */
 final class Confirmed {
 

@@ -322,6 +322,10 @@ public final class Follower {
                     .withSlotOption("include-timestamp", true)
                     .withSlotOption("add-tables", addTables())
                     .withStatusInterval(1, TimeUnit.SECONDS)
+                    // the driver would otherwise move the flushed position to a keepalive's server position
+                    // whenever the last message began at or below it: a transaction that began before the
+                    // confirmed position, confirmed before SQLite committed it (docs/follow.md)
+                    .withAutomaticFlush(false)
                     .start();
             // the driver's own stand-by replies carry what is committed from the first one on
             confirmed.tell(stream);

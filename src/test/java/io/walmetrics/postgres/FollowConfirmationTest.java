@@ -61,6 +61,64 @@ class FollowConfirmationTest {
         }
     }
 
+    /**
+     * A transaction of ours that began before the slot's confirmed position (other tables' traffic
+     * moved it on while the transaction was open) arrives while the database is locked: its first
+     * message starts below what follow confirmed, which is when the JDBC driver's automatic flush
+     * would move the flushed position to a keepalive's server position by itself, past the
+     * transaction follow has not committed.
+     */
+    @Test
+    void a_transaction_begun_before_the_confirmed_position_is_not_confirmed_before_it_is_committed(@TempDir Path dir)
+            throws Exception {
+        try (FollowRun run = FollowRun.create(79, dir); java.sql.Connection open = run.database.connect();
+             java.sql.Connection other = run.database.connect()) {
+            run.startReference();
+            List<String> args = List.of("follow", "--source", run.url, "--slot", run.slot, "--db", "metrics.db",
+                    "--batch-seconds", "3", "--lock-timeout", "1");
+            LoaderProcess first = LoaderProcess.start(dir, FollowRun.credentials(), withCreateSlot(args));
+            LoaderProcess follow = first;
+            try {
+                FollowRun.awaitFollowing(follow, CATCH_UP);
+                run.workload.run(30);
+                run.awaitEqual(CATCH_UP, follow);
+                open.setAutoCommit(false);
+                try (java.sql.Statement statement = open.createStatement()) {
+                    statement.execute("insert into transaction (transaction_id, amount, currency_code) values"
+                            + " (md5('open')::uuid, 42, 'GBP')");
+                }
+                long begun = run.currentWal();
+                // other tables' traffic, committed while ours stays open, moves the slot on past where ours began
+                long until = System.nanoTime() + CATCH_UP.toNanos();
+                try (java.sql.Statement statement = other.createStatement()) {
+                    while (run.confirmedFlush() <= begun && System.nanoTime() < until) {
+                        statement.execute("insert into " + SourceSchema.OTHER_TABLE + " (note) values ('traffic')");
+                        Thread.sleep(50);
+                    }
+                }
+                assertTrue(run.confirmedFlush() > begun, "the slot did not move on past " + lsn(begun) + "\n" + follow.describe());
+                try (SqliteShellLock lock = SqliteShellLock.take(dir.resolve("metrics.db"))) {
+                    open.commit();
+                    assertEquals(1, follow.awaitExit(CATCH_UP), run.context() + ": follow with the database locked\n" + follow.describe());
+                    assertConfirmedCoversOnlyWhatSqliteHolds(run, run.context() + ", follow " + follow.describe());
+                }
+                follow = LoaderProcess.start(dir, FollowRun.credentials(), withCreateSlot(args));
+                FollowRun.awaitFollowing(follow, CATCH_UP);
+                run.awaitEqual(CATCH_UP, follow);
+                assertEquals(0, follow.terminate(Duration.ofSeconds(20)), follow.describe());
+            } finally {
+                first.close();
+                follow.close();
+            }
+        }
+    }
+
+    private static String[] withCreateSlot(List<String> args) {
+        List<String> all = new java.util.ArrayList<>(args);
+        all.add("--create-slot");
+        return all.toArray(String[]::new);
+    }
+
     @Test
     void a_batch_the_full_disk_refused_is_never_confirmed_and_a_rerun_with_room_applies_it(@TempDir Path dir) throws Exception {
         Path disk = dir.resolve("disk");
