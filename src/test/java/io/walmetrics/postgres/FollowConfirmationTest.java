@@ -20,9 +20,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * follow confirms to the slot only what SQLite committed: with the database's write lock held by
- * the stock {@code sqlite3} shell past {@code --lock-timeout} while changes arrive, follow exits 1,
+ * the stock {@code sqlite3} shell past {@code --lock-timeout} while changes arrive (also for a
+ * transaction that began before the confirmed position), or with the disk full, follow exits 1,
  * and the slot's confirmed position must not cover any transaction the database lacks; a rerun
- * after the lock is gone must end equal to PostgreSQL's own join.
+ * once the lock is gone (or there is room) must end equal to PostgreSQL's own join.
  */
 @Tag("postgres")
 class FollowConfirmationTest {
