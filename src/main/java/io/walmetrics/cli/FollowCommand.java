@@ -85,8 +85,9 @@ final class FollowCommand implements Callable<Integer> {
     boolean dropSlot;
 
     @Option(names = "--batch-seconds", paramLabel = "SECONDS", defaultValue = "60",
-            description = "Collect what arrives for this long (or " + Follower.MAX_BATCH_RECORDS_TEXT + ") before applying it as"
-                    + " one batch (default: ${DEFAULT-VALUE}; fractions allowed).")
+            description = "Collect what arrives for this long, then apply it as one batch at the end of the transaction in"
+                    + " hand; a batch also ends at the end of the transaction that reaches " + Follower.MAX_BATCH_RECORDS_TEXT
+                    + " (default: ${DEFAULT-VALUE}; fractions allowed).")
     double batchSeconds;
 
     @Option(names = "--password-file", paramLabel = "FILE",

@@ -7,13 +7,10 @@ import io.walmetrics.load.Loader;
 import io.walmetrics.load.WalInput;
 import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.wal.Lsn;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.walmetrics.wal.Wal2jsonV2.Message;
 import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -30,7 +27,6 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Pattern;
 import org.jdbi.v3.core.Jdbi;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.LogSequenceNumber;
@@ -62,18 +58,16 @@ public final class Follower {
     /** The schema of the source tables when none is named. */
     public static final String DEFAULT_SCHEMA = "public";
 
-    /** A batch also ends at this many transactions or bytes of wal2json text. */
-    public static final int MAX_BATCH_RECORDS = 20_000;
+    /**
+     * A batch also ends at the first transaction's end once it holds this many changes or bytes of
+     * wal2json text. Neither bounds memory (a batch streams into SQLite); they bound a batch's
+     * SQLite transaction, and so the work a failed batch loses.
+     */
+    public static final long MAX_BATCH_CHANGES = 100_000;
     static final long MAX_BATCH_BYTES = 64L << 20;
-    public static final String MAX_BATCH_RECORDS_TEXT = "20,000 transactions or 64 MB";
+    public static final String MAX_BATCH_RECORDS_TEXT = "100,000 changes or 64 MB of wal2json text";
     private static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     private static final Duration MAX_RETRY = Duration.ofSeconds(30);
-    /** A transaction of none of our tables: wal2json format-version 1 writes it with an empty change array. */
-    private static final Pattern EMPTY_TRANSACTION = Pattern.compile("\"change\"\\s*:\\s*\\[\\s*]\\s*}\\s*$");
-
-    private record Received(String text, LogSequenceNumber lsn) {
-    }
-
     private final PgSource source;
     private final Jdbi jdbi;
     private final Options options;
@@ -81,7 +75,7 @@ public final class Follower {
     private final FollowState state;
     private final SourceSetup setup;
 
-    private Lsn confirmed;
+    private final Confirmed confirmed = new Confirmed();
     private long batchesApplied;
     private long changesLanded;
 
@@ -104,7 +98,7 @@ public final class Follower {
 
     /** The last position confirmed to the slot by this run, or null. */
     public Lsn confirmedLsn() {
-        return confirmed;
+        return confirmed.position();
     }
 
     /**
@@ -374,18 +368,24 @@ public final class Follower {
      * One replication session: true when it ended because a stop was asked for (the batch in hand
      * applied and confirmed), an exception when the connection failed.
      */
-    private boolean stream(int reconnectAttempt) throws SQLException, LoadFailedException, InterruptedException {
+    private boolean stream(int reconnectAttempt) throws SQLException, LoadFailedException, InterruptedException, IOException {
         try (Connection connection = source.connectForReplication()) {
             PGConnection pg = connection.unwrap(PGConnection.class);
             PGReplicationStream stream = pg.getReplicationAPI().replicationStream().logical()
                     .withSlotName(options.slot())
-                    .withSlotOption("format-version", 1)
+                    .withSlotOption("format-version", 2)
                     .withSlotOption("include-xids", true)
                     .withSlotOption("include-lsn", true)
                     .withSlotOption("include-timestamp", true)
                     .withSlotOption("add-tables", addTables())
                     .withStatusInterval(1, TimeUnit.SECONDS)
+                    // the driver would otherwise move the flushed position to a keepalive's server position
+                    // whenever the last message began at or below it: a transaction that began before the
+                    // confirmed position, confirmed before SQLite committed it (docs/follow.md)
+                    .withAutomaticFlush(false)
                     .start();
+            // the driver's own stand-by replies carry what is committed from the first one on
+            confirmed.tell(stream);
             try {
                 LogSequenceNumber startedAt = stream.getLastReceiveLSN();
                 out.line(String.format(Locale.ROOT, "%s slot %s of %s, batches every %s s; SIGTERM or Ctrl-C stops after"
@@ -394,7 +394,7 @@ public final class Follower {
                 if (options.verbose()) {
                     out.line("stream started at " + startedAt.asString());
                 }
-                return follow(stream);
+                return follow(new SlotStream(stream));
             } finally {
                 try {
                     stream.close();
@@ -405,98 +405,66 @@ public final class Follower {
         }
     }
 
-    private boolean follow(PGReplicationStream stream) throws SQLException, LoadFailedException, InterruptedException {
-        List<Received> pending = new ArrayList<>();
-        long pendingBytes = 0;
-        long deadline = 0;
+    /**
+     * Reads the session's messages between batches: a change of ours begins a batch, which the
+     * Loader reads from the stream to its end; transactions without changes of ours, and the
+     * server's keepalives, move the confirmed position on when nothing received is uncommitted.
+     */
+    private boolean follow(SlotStream stream) throws SQLException, LoadFailedException, InterruptedException, IOException {
         while (true) {
             if (options.stopRequested().getAsBoolean()) {
-                apply(stream, pending);
+                // between batches nothing received is uncommitted; an open transaction without changes of ours is sent again
+                confirmed.send(stream.replicationStream());
                 return true;
             }
-            ByteBuffer message = stream.readPending();
+            Message message = stream.poll();
             if (message == null) {
-                if (!pending.isEmpty() && System.nanoTime() >= deadline) {
-                    apply(stream, pending);
-                    pendingBytes = 0;
-                } else if (pending.isEmpty()) {
-                    confirmReceived(stream);
+                if (!stream.inTransaction()) {
+                    // nothing received is uncommitted: what the server says it sent holds nothing of ours
+                    confirmed.advance(stream.receivedPosition(), stream.replicationStream());
                 }
                 Thread.sleep(10);
                 continue;
             }
-            String text = decode(message);
-            LogSequenceNumber lsn = stream.getLastReceiveLSN();
-            if (text.length() < 512 && EMPTY_TRANSACTION.matcher(text).find()) {
-                // a transaction of other tables only: nothing to apply
-                if (pending.isEmpty()) {
-                    confirmReceived(stream);
+            switch (message.action()) {
+                case COMMIT -> confirmed.advance(message.nextLsn(), stream.replicationStream());
+                case CHANGE -> apply(stream, message);
+                default -> {
+                    // a B opens a transaction (the stream knows it); a message outside transactions is not ours
                 }
-                continue;
-            }
-            if (pending.isEmpty()) {
-                deadline = System.nanoTime() + options.batchWindow().toNanos();
-            }
-            pending.add(new Received(text, lsn));
-            pendingBytes += text.length();
-            if (pending.size() >= MAX_BATCH_RECORDS || pendingBytes >= MAX_BATCH_BYTES) {
-                apply(stream, pending);
-                pendingBytes = 0;
             }
         }
     }
 
     /**
-     * Nothing of ours is pending, so everything received is applied or was not ours: confirming it
-     * lets the server recycle the WAL that other tables' traffic writes.
+     * Applies the batch that begins with {@code firstChange}, streaming it from the slot into the
+     * Loader, then, and only once it is committed, confirms the nextlsn of its last transaction.
      */
-    private void confirmReceived(PGReplicationStream stream) {
-        LogSequenceNumber received = stream.getLastReceiveLSN();
-        if (received != null && received.asLong() != 0 && (confirmed == null || received.asLong() > confirmed.value())) {
-            stream.setFlushedLSN(received);
-            stream.setAppliedLSN(received);
-            confirmed = new Lsn(received.asLong());
-        }
-    }
-
-    /** Applies the records in hand as one batch, then, and only then, confirms their position to the slot. */
-    private void apply(PGReplicationStream stream, List<Received> pending) throws SQLException, LoadFailedException {
-        if (pending.isEmpty()) {
-            return;
-        }
+    private void apply(SlotStream stream, Message firstChange) throws SQLException, LoadFailedException, IOException {
         long started = System.nanoTime();
-        ByteArrayOutputStream json = new ByteArrayOutputStream();
-        json.write('[');
-        for (int i = 0; i < pending.size(); i++) {
-            if (i > 0) {
-                json.write(',');
-            }
-            json.writeBytes(pending.get(i).text().getBytes(StandardCharsets.UTF_8));
-        }
-        json.write(']');
-        LogSequenceNumber first = pending.get(0).lsn();
-        LogSequenceNumber last = pending.get(pending.size() - 1).lsn();
+        SlotBatch batch = new SlotBatch(stream, firstChange, options.batchWindow(), options.stopRequested());
         String display = "slot " + options.slot();
         // the ledger knows a follow batch by its slot and range: the same range is the same content
-        String ledgerName = "postgresql://" + source.display() + " slot " + options.slot() + " " + first.asString()
-                + ".." + last.asString();
-        LoadReport report = new Loader(jdbi).load(
-                new WalInput(display, ledgerName, new ByteArrayInputStream(json.toByteArray())),
-                new LoadOptions(null, false, null));
-        int records = pending.size();
-        pending.clear();
+        String slotName = "postgresql://" + source.display() + " slot " + options.slot();
+        LoadReport report;
+        try {
+            report = new Loader(jdbi).load(batch, display, () -> batch.ledgerName(slotName), new LoadOptions(null, false, null));
+        } catch (LoadFailedException failed) {
+            if (failed.getCause() instanceof SlotBatch.SourceFailure lost) {
+                throw lost.sql(); // the connection, not the batch: reconnect, the slot sends it again
+            }
+            throw failed;
+        }
         // committed: now the slot may forget it
-        stream.setFlushedLSN(last);
-        stream.setAppliedLSN(last);
-        stream.forceUpdateStatus();
-        confirmed = new Lsn(last.asLong());
+        confirmed.advance(batch.endPosition(), stream.replicationStream());
+        confirmed.send(stream.replicationStream());
         batchesApplied += report.batchesApplied();
         changesLanded += report.changesLanded();
         String skipped = report.changesSkippedByLsn() == 0 ? ""
                 : String.format(Locale.ROOT, ", %,d skipped (applied before)", report.changesSkippedByLsn());
         out.line(String.format(Locale.ROOT, "%s: %,d transactions, %,d changes landed%s, %,d rejected; %,d metric rows now;"
-                        + " confirmed up to LSN %s (%.2f s)", display, records, report.changesLanded(), skipped,
-                report.changesRejected(), report.metricRows(), last.asString(), (System.nanoTime() - started) / 1e9));
+                        + " confirmed up to LSN %s (%.2f s)", display, batch.transactions(), report.changesLanded(), skipped,
+                report.changesRejected(), report.metricRows(), confirmed.position(), (System.nanoTime() - started) / 1e9));
         if (options.verbose()) {
             StringBuilder phases = new StringBuilder("  where the time went:");
             report.phaseSeconds().forEach((phase, seconds) -> phases.append(String.format(Locale.ROOT, " %s %.2f s", phase, seconds)));
@@ -511,11 +479,6 @@ public final class Follower {
 
     private long metricRows() {
         return jdbi.withHandle(handle -> handle.createQuery("select count(*) from metrics").mapTo(Long.class).one());
-    }
-
-    private static String decode(ByteBuffer buffer) {
-        int offset = buffer.arrayOffset() + buffer.position();
-        return new String(buffer.array(), offset, buffer.remaining(), StandardCharsets.UTF_8);
     }
 
     private static String seconds(Duration duration) {

@@ -14,9 +14,11 @@ import io.walmetrics.wal.BatchSource;
 import io.walmetrics.wal.PrefetchingBatchSource;
 import io.walmetrics.wal.WalReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -58,9 +60,35 @@ public final class Loader {
      */
     public LoadReport load(WalInput input, LoadOptions options) throws LoadFailedException {
         long started = System.nanoTime();
-        try (Handle handle = jdbi.open();
-             BatchSource reader = source(input, options);
-             Run run = new Run(jdbi, handle, input, options, reader)) {
+        BatchSource reader;
+        try {
+            reader = source(input, options);
+        } catch (IOException opening) {
+            throw new LoadFailedException(LoadReport.nothing(started), null, opening);
+        }
+        return load(reader, input, input::ledgerName, options, started);
+    }
+
+    /**
+     * Applies the batches of a source that is ready to read (follow's replication stream), as
+     * {@link #load(WalInput, LoadOptions)} applies a file's. The ledger name is asked for when a
+     * batch is recorded, once the batch has been read to its end; asked before (a batch too large
+     * to read ahead), it must be a name no batch was recorded under.
+     *
+     * @param displayName what messages call the input
+     * @param ledgerName  what the ledger remembers the batch in hand by
+     */
+    public LoadReport load(BatchSource source, String displayName, Supplier<String> ledgerName, LoadOptions options)
+            throws LoadFailedException {
+        return load(source, new WalInput(displayName, displayName, InputStream.nullInputStream()), ledgerName, options,
+                System.nanoTime());
+    }
+
+    private LoadReport load(BatchSource source, WalInput input, Supplier<String> ledgerName, LoadOptions options,
+                            long started) throws LoadFailedException {
+        try (BatchSource reader = source;
+             Handle handle = jdbi.open();
+             Run run = new Run(jdbi, handle, input, ledgerName, options, reader)) {
             boolean ended = false;
             try {
                 // a stop is honoured only before a batch that exists: a stop after the last batch
@@ -111,6 +139,7 @@ public final class Loader {
 
         private final Handle handle;
         private final WalInput input;
+        private final Supplier<String> ledgerName;
         private final LoadOptions options;
         private final BatchSource reader;
         private final BatchLedger ledger;
@@ -153,9 +182,10 @@ public final class Loader {
         private long batchChangesRead;
         private BatchLedger.Application duplicateOf;
 
-        Run(Jdbi jdbi, Handle handle, WalInput input, LoadOptions options, BatchSource reader) {
+        Run(Jdbi jdbi, Handle handle, WalInput input, Supplier<String> ledgerName, LoadOptions options, BatchSource reader) {
             this.handle = handle;
             this.input = input;
+            this.ledgerName = ledgerName;
             this.options = options;
             this.reader = reader;
             this.ledger = new BatchLedger(handle);
@@ -384,7 +414,7 @@ public final class Loader {
             LandedBatch landed = lander.finishBatch();
             phases.switchTo(Phase.COMMIT);
             // the metric counts are the group's, recorded on its last batch when it is folded
-            ledger.record(batchId, input.ledgerName(), reader.batchNo(), hash, streamHash, reader.recordCount(),
+            ledger.record(batchId, ledgerName.get(), reader.batchNo(), hash, streamHash, reader.recordCount(),
                     landed.landed(), landed.ignored(), landed.rejected(), 0, 0, landed.lastChangeSeq());
             if (positions != null) {
                 ledger.recordPositions(batchId, positions);
@@ -417,7 +447,7 @@ public final class Loader {
                 return Outcome.ALREADY_APPLIED;
             }
             if (reader.batchLsnRange() == null && batchChangesRead > 0) {
-                Optional<BatchLedger.Application> first = ledger.firstApplication(reader.batchHash(), input.ledgerName(),
+                Optional<BatchLedger.Application> first = ledger.firstApplication(reader.batchHash(), ledgerName.get(),
                         input.isStdin() ? lastBatchIdBeforeRun : 0);
                 if (first.isPresent()) {
                     duplicateOf = first.get();
@@ -464,7 +494,7 @@ public final class Loader {
             if (input.isStdin() || options.reprocess()) {
                 return false;
             }
-            Optional<String> appliedHash = ledger.appliedHash(input.ledgerName(), reader.batchNo());
+            Optional<String> appliedHash = ledger.appliedHash(ledgerName.get(), reader.batchNo());
             if (appliedHash.isEmpty()) {
                 return false;
             }

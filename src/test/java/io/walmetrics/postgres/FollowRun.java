@@ -37,6 +37,8 @@ final class FollowRun implements AutoCloseable {
     final List<String> captured = new ArrayList<>();
     private final List<LoaderProcess> processes = new ArrayList<>();
     private TestDb sqlite;
+    /** The SQLite file follow writes, relative to {@link #dir}: its name is metrics.db, its folder may be another. */
+    String db = "metrics.db";
 
     private FollowRun(long seed, Path dir, ScratchDatabase database, SourceSchema schema, String pgSchema) throws SQLException {
         this.seed = seed;
@@ -108,10 +110,15 @@ final class FollowRun implements AutoCloseable {
 
     /** The same, as another role (PGUSER and PGPASSWORD of {@code environment}). */
     LoaderProcess start(Map<String, String> environment, String... extra) {
-        List<String> args = new ArrayList<>(List.of("follow", "--source", url, "--slot", slot, "--db", "metrics.db",
+        return start(environment, List.of(), extra);
+    }
+
+    /** The same, in a JVM with these options (a heap limit). */
+    LoaderProcess start(Map<String, String> environment, List<String> jvmOptions, String... extra) {
+        List<String> args = new ArrayList<>(List.of("follow", "--source", url, "--slot", slot, "--db", db,
                 "--batch-seconds", "0.2"));
         args.addAll(List.of(extra));
-        LoaderProcess process = LoaderProcess.start(dir, environment, args.toArray(String[]::new));
+        LoaderProcess process = LoaderProcess.start(dir, environment, jvmOptions, args.toArray(String[]::new));
         processes.add(process);
         return process;
     }
@@ -133,7 +140,7 @@ final class FollowRun implements AutoCloseable {
 
     TestDb sqlite() {
         if (sqlite == null) {
-            sqlite = new TestDb(dir);
+            sqlite = new TestDb(dir.resolve(db).getParent());
         }
         return sqlite;
     }

@@ -53,11 +53,16 @@ public final class LoaderProcess implements AutoCloseable {
      * not built yet when the tests run), tuned to start fast.
      */
     public static List<String> command(String... args) {
+        return command(List.of(), args);
+    }
+
+    /** The same, with these options for the JVM (a heap limit: {@code -Xmx128m}). */
+    public static List<String> command(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"),
-                "io.walmetrics.cli.Main"));
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.walmetrics.cli.Main"));
         command.addAll(Arrays.asList(args));
         return command;
     }
@@ -76,9 +81,14 @@ public final class LoaderProcess implements AutoCloseable {
 
     /** {@link #start(Path, String...)} with these variables added to its environment (PGUSER, PGPASSWORD for follow). */
     public static LoaderProcess start(Path workDir, Map<String, String> environment, String... args) {
+        return start(workDir, environment, List.of(), args);
+    }
+
+    /** {@link #start(Path, Map, String...)} with these options for the child JVM. */
+    public static LoaderProcess start(Path workDir, Map<String, String> environment, List<String> jvmOptions, String... args) {
         int number = STARTED.incrementAndGet();
         String name = "loader-" + number;
-        List<String> command = command(args);
+        List<String> command = command(jvmOptions, args);
         Path stdout = workDir.resolve(name + ".stdout");
         Path stderr = workDir.resolve(name + ".stderr");
         try {
