@@ -60,7 +60,7 @@ public final class Follower {
     }
 
     /** The schema of the source tables when none is named. */
-    public static final String DEFAULT_SCHEMA = "public";
+    public static final String DEFAULT_SCHEMA = SourceCatalog.DEFAULT_SCHEMA;
 
     /** A batch also ends at this many transactions or bytes of wal2json text. */
     public static final int MAX_BATCH_RECORDS = 20_000;
@@ -319,7 +319,7 @@ public final class Follower {
         try (in) {
             report = new Loader(jdbi).load(new WalInput(name,
                     "postgresql://" + source.display() + " slot " + options.slot() + " snapshot at " + consistentPoint, in),
-                    new LoadOptions(null, false, null));
+                    new LoadOptions(null, false, null).withSourceSchema(options.schema()));
         } catch (LoadFailedException e) {
             producer.join();
             rethrowSourceFailure(failed.get());
@@ -476,7 +476,7 @@ public final class Follower {
                 + ".." + last.asString();
         LoadReport report = new Loader(jdbi).load(
                 new WalInput(display, ledgerName, new ByteArrayInputStream(json.toByteArray())),
-                new LoadOptions(null, false, null));
+                new LoadOptions(null, false, null).withSourceSchema(options.schema()));
         int records = pending.size();
         pending.clear();
         // committed: now the slot may forget it
