@@ -6,7 +6,9 @@ import static io.walmetrics.testing.Rows.token;
 import static io.walmetrics.testing.Rows.transaction;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.walmetrics.testing.Change;
 import io.walmetrics.testing.LoaderProcess;
+import io.walmetrics.testing.Rows;
 import io.walmetrics.testing.TestDb;
 import io.walmetrics.testing.WalFile;
 import java.io.IOException;
@@ -34,13 +36,15 @@ class SourceSchemaOptionTest {
     Path dir;
 
     /**
-     * One joined flow in public, then the same transaction with another amount and a second event
-     * in shadow: a shadow change that landed would change the amount and add a metric row.
+     * One joined flow in public, then in shadow the same transaction with another amount, a second
+     * event and a truncate of the tokens: a shadow change that landed would change the amount, add
+     * a metric row or empty the tokens.
      */
     private Path mixedFile() {
         return new WalFile()
                 .batch().record(token("k1"), request("r1", "f1", "k1"), transaction("t1"), event("e1", "t1", "f1"))
-                .batch().record(transaction("t1").inSchema("shadow").set("amount", 1), event("e2", "t1", "f1").inSchema("shadow"))
+                .batch().record(transaction("t1").inSchema("shadow").set("amount", 1), event("e2", "t1", "f1").inSchema("shadow"),
+                        Change.truncate(Rows.TOKEN).inSchema("shadow"))
                 .writeTo(dir.resolve("mixed.json"));
     }
 
@@ -50,12 +54,14 @@ class SourceSchemaOptionTest {
         LoaderProcess load = run("load", "--db", "metrics.db", "mixed.json");
 
         assertEquals(0, load.exitCode(), load.describe());
-        assertEquals(List.of("  changes  4 landed, 2 ignored (other tables and kinds), 0 rejected"), changesLine(load));
+        assertEquals(List.of("  changes  4 landed, 3 ignored (other tables and kinds), 0 rejected"), changesLine(load));
         TestDb db = new TestDb(dir);
         assertEquals(List.of(Map.of("id", "e1", "amount", 58179)), db.rows("select id, amount from metrics"));
         assertEquals(List.of(Map.of("transaction_id", "t1", "amount", 58179)),
                 db.rows("select transaction_id, amount from current_transaction"));
         assertEquals(List.of(Map.of("id", "e1")), db.rows("select id from current_event"));
+        assertEquals(List.of(Map.of("token_id", "k1")), db.rows("select token_id from current_payment_instrument_token"));
+        assertEquals(List.of(), db.rows("select * from stg_truncate"));
         assertEquals(List.of(Map.of("n", 4)), db.rows("""
                 select (select count(*) from stg_event) + (select count(*) from stg_transaction)
                      + (select count(*) from stg_transaction_request) + (select count(*) from stg_payment_instrument_token) as n"""));
@@ -67,7 +73,7 @@ class SourceSchemaOptionTest {
         LoaderProcess load = run("load", "--db", "metrics.db", "--schema", "shadow", "mixed.json");
 
         assertEquals(0, load.exitCode(), load.describe());
-        assertEquals(List.of("  changes  2 landed, 4 ignored (other tables and kinds), 0 rejected"), changesLine(load));
+        assertEquals(List.of("  changes  3 landed, 4 ignored (other tables and kinds), 0 rejected"), changesLine(load));
         TestDb db = new TestDb(dir);
         assertEquals(List.of(), db.rows("select id from metrics"));
         assertEquals(List.of(Map.of("transaction_id", "t1", "amount", 1)),
@@ -88,7 +94,7 @@ class SourceSchemaOptionTest {
 
         LoaderProcess load = run("load", "--db", "metrics.db", "mixed.json");
         assertEquals(0, load.exitCode(), load.describe());
-        assertEquals(List.of("  changes  2 landed, 4 ignored (other tables and kinds), 0 rejected"), changesLine(load));
+        assertEquals(List.of("  changes  3 landed, 4 ignored (other tables and kinds), 0 rejected"), changesLine(load));
         assertEquals(List.of(Map.of("transaction_id", "t1", "amount", 1)),
                 db.rows("select transaction_id, amount from current_transaction"));
 
