@@ -17,8 +17,8 @@ import java.util.stream.Collectors;
  * stream, so that a set-up that cannot work fails before anything exists on the server: the role
  * may replicate, every source has a table in the chosen schema, none of them is partitioned, the
  * role may SELECT each of them, and each has a replica identity with which its updates and deletes
- * reach the slot. Each refusal
- * is a {@link SourceProblem} of one line naming what was found and the statement that fixes it.
+ * reach the slot. Each refusal is a {@link SourceProblem} of one line naming what was found and the
+ * statement that fixes it.
  */
 final class SourceSetup {
 

@@ -42,6 +42,7 @@ public final class SourceCatalog {
         return load(handle, requested, true);
     }
 
+    /** {@code hasIdentity}: the database has a source_identity table (the published catalog alone has not). */
     private static SourceCatalog load(Handle handle, String requested, boolean hasIdentity) {
         Map<String, List<SourceColumn>> columns = handle.createQuery("""
                         select source, column_name, ordinal, pg_type
