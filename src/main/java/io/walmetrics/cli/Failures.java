@@ -2,6 +2,7 @@ package io.walmetrics.cli;
 
 import io.walmetrics.load.NotApplied;
 import io.walmetrics.schema.LockWait;
+import io.walmetrics.schema.OtherSourceSchemaException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
@@ -64,6 +65,9 @@ final class Failures {
         }
         if (error instanceof AccessDeniedException denied) {
             return denied.getFile() + ": permission denied";
+        }
+        if (error instanceof OtherSourceSchemaException otherSchema && db != null) {
+            return db + ": " + otherSchema.getMessage();
         }
         SQLException sql = rootSqlException(error);
         if (sql != null) {

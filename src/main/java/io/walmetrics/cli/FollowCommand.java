@@ -106,11 +106,7 @@ final class FollowCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--slot must be 1 to 63 lower-case letters, digits and underscores (a PostgreSQL slot name)");
         }
-        if (schema.isEmpty() || schema.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 63
-                || schema.indexOf('\'') >= 0 || schema.indexOf('\0') >= 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--schema must be a PostgreSQL schema name: 1 to 63 bytes, without ' (as in pg_namespace, unquoted)");
-        }
+        SourceSchemaOption.requireSchemaName(spec.commandLine(), schema);
         if (createSlot && dropSlot) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--create-slot and --drop-slot exclude each other");
         }

@@ -69,6 +69,9 @@ final class LoadCommand implements Callable<Integer> {
     @Mixin
     BatchOptions batchOptions;
 
+    @Mixin
+    SourceSchemaOption sourceSchema;
+
     /** What messages call the input: its path, or <stdin>. */
     private volatile String displayName;
 
@@ -77,7 +80,8 @@ final class LoadCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        LoadOptions checked = batchOptions.loadOptions(spec.commandLine(), reprocess);
+        LoadOptions checked = batchOptions.loadOptions(spec.commandLine(), reprocess)
+                .withSourceSchema(sourceSchema.checked(spec.commandLine()));
         PrintWriter err = spec.commandLine().getErr();
         LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         displayName = file;

@@ -4,6 +4,7 @@ import io.walmetrics.load.LoadOptions;
 import io.walmetrics.load.LoadReport;
 import io.walmetrics.schema.LoaderDatabase;
 import io.walmetrics.schema.LockWait;
+import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.watch.FolderWatch;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -56,12 +57,16 @@ final class WatchCommand implements Callable<Integer> {
     @Mixin
     BatchOptions batchOptions;
 
+    @Mixin
+    SourceSchemaOption sourceSchema;
+
     @Override
     public Integer call() {
         if (!(intervalSeconds > 0) || intervalSeconds > 86_400) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--interval must be more than 0 and at most 86400 seconds");
         }
-        LoadOptions options = batchOptions.loadOptions(spec.commandLine(), false);
+        LoadOptions options = batchOptions.loadOptions(spec.commandLine(), false)
+                .withSourceSchema(sourceSchema.checked(spec.commandLine()));
         LockWait lockWait = lockTimeout.lockWait(spec.commandLine(), common.db);
         PrintWriter err = spec.commandLine().getErr();
         if (!Files.isDirectory(folder)) {
@@ -73,6 +78,8 @@ final class WatchCommand implements Callable<Integer> {
         StopThenExitZero stop = StopThenExitZero.install("watch-stopper", err::flush);
         try {
             Jdbi jdbi = LoaderDatabase.openToWrite(common.db, common.verbose, lockWait);
+            // a --schema the database was not followed with is refused now, not at every file
+            jdbi.useHandle(handle -> SourceCatalog.sourceSchema(handle, options.sourceSchema()));
             err.printf(Locale.ROOT, "watching %s -> %s every %s s; Ctrl-C stops%n", folder, common.db, seconds(intervalSeconds));
             err.flush();
             new FolderWatch(jdbi, folder, options, interval, new Printer(err)).run(stop.requested());

@@ -56,7 +56,7 @@ public final class Follower {
     }
 
     /** The schema of the source tables when none is named. */
-    public static final String DEFAULT_SCHEMA = "public";
+    public static final String DEFAULT_SCHEMA = SourceCatalog.DEFAULT_SCHEMA;
 
     /**
      * A batch also ends at the first transaction's end once it holds this many changes or bytes of
@@ -319,7 +319,7 @@ public final class Follower {
         try (in) {
             report = new Loader(jdbi).load(new WalInput(name,
                     "postgresql://" + source.display() + " slot " + options.slot() + " snapshot at " + consistentPoint, in),
-                    new LoadOptions(null, false, null));
+                    new LoadOptions(null, false, null).withSourceSchema(options.schema()));
         } catch (LoadFailedException e) {
             producer.join();
             rethrowSourceFailure(failed.get());
@@ -448,7 +448,8 @@ public final class Follower {
         String slotName = "postgresql://" + source.display() + " slot " + options.slot();
         LoadReport report;
         try {
-            report = new Loader(jdbi).load(batch, display, () -> batch.ledgerName(slotName), new LoadOptions(null, false, null));
+            report = new Loader(jdbi).load(batch, display, () -> batch.ledgerName(slotName),
+                    new LoadOptions(null, false, null).withSourceSchema(options.schema()));
         } catch (LoadFailedException failed) {
             if (failed.getCause() instanceof SlotBatch.SourceFailure lost) {
                 throw lost.sql(); // the connection, not the batch: reconnect, the slot sends it again

@@ -15,9 +15,10 @@ import java.util.stream.Collectors;
 /**
  * What follow checks on the source before it makes a slot, and again whenever it (re)starts the
  * stream, so that a set-up that cannot work fails before anything exists on the server: the role
- * may replicate, every source has a table in the chosen schema, the role may SELECT each of them,
- * and each has a replica identity with which its updates and deletes reach the slot. Each refusal
- * is a {@link SourceProblem} of one line naming what was found and the statement that fixes it.
+ * may replicate, every source has a table in the chosen schema, none of them is partitioned, the
+ * role may SELECT each of them, and each has a replica identity with which its updates and deletes
+ * reach the slot. Each refusal is a {@link SourceProblem} of one line naming what was found and the
+ * statement that fixes it.
  */
 final class SourceSetup {
 
@@ -53,7 +54,7 @@ final class SourceSetup {
         Map<String, Found> found = new LinkedHashMap<>();
         String role;
         try (PreparedStatement query = connection.prepareStatement("""
-                select c.relname, format('%I.%I', n.nspname, c.relname), c.relreplident::text,
+                select c.relname, format('%I.%I', n.nspname, c.relname), c.relreplident::text, c.relkind::text,
                        has_table_privilege(c.oid, 'select'),
                        exists (select 1 from pg_index as i where i.indrelid = c.oid and i.indisprimary),
                        exists (select 1 from pg_index as i where i.indrelid = c.oid and i.indisreplident)
@@ -66,18 +67,21 @@ final class SourceSetup {
             try (ResultSet rows = query.executeQuery()) {
                 while (rows.next()) {
                     found.put(rows.getString(1), new Found(new Table(rows.getString(1), rows.getString(2)),
-                            rows.getString(3).charAt(0), rows.getBoolean(4), rows.getBoolean(5), rows.getBoolean(6)));
+                            rows.getString(3).charAt(0), rows.getString(4).equals("p"), rows.getBoolean(5),
+                            rows.getBoolean(6), rows.getBoolean(7)));
                 }
             }
             role = currentRole(connection);
         }
         requirePresent(found);
+        requireNotPartitioned(found);
         requireSelect(found, role);
         requireReplicaIdentity(found);
         return found.values().stream().map(Found::table).toList();
     }
 
-    private record Found(Table table, char replicaIdentity, boolean readable, boolean primaryKey, boolean identityIndex) {
+    private record Found(Table table, char replicaIdentity, boolean partitioned, boolean readable, boolean primaryKey,
+                         boolean identityIndex) {
     }
 
     private void requirePresent(Map<String, Found> found) {
@@ -91,6 +95,23 @@ final class SourceSetup {
             throw new SourceProblem(source.display() + ": schema " + schema + " has no table for source "
                     + String.join(", ", missing) + ": create " + (missing.size() == 1 ? "it" : "them")
                     + " there, or name the schema that holds the source tables with --schema", false, null);
+        }
+    }
+
+    /**
+     * A partitioned table holds no rows itself: wal2json writes its rows' changes under the names
+     * of its partitions, which are no source tables, and the snapshot reads the table only.
+     */
+    private void requireNotPartitioned(Map<String, Found> found) {
+        List<String> partitioned = found.values().stream().filter(Found::partitioned)
+                .map(table -> table.table().qualified()).toList();
+        if (!partitioned.isEmpty()) {
+            boolean one = partitioned.size() == 1;
+            throw new SourceProblem(source.display() + ": " + (one ? "table " : "tables ") + String.join(", ", partitioned)
+                    + (one ? " is a partitioned table: its rows are in its partitions" : " are partitioned tables: their rows"
+                    + " are in their partitions") + ", whose changes wal2json writes under the partitions' names, so none"
+                    + " would reach the loader; a source table must be a plain table (checked before any slot is made)",
+                    false, null);
         }
     }
 

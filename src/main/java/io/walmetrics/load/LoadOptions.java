@@ -14,13 +14,16 @@ import java.util.function.BooleanSupplier;
  *                      not change when batches commit
  * @param groupBatches  at most this many batches of a file fold and commit together; null for the
  *                      loader's bounds (tests force groups of one, a few and many)
+ * @param sourceSchema  the PostgreSQL schema whose tables are the sources ({@code --schema}); null for
+ *                      the database's own (docs/reference.md#source-tables)
  */
 public record LoadOptions(Integer batchSize, boolean reprocess, Integer maxRejects, BatchListener listener,
-                          BooleanSupplier stopRequested, ProgressListener progress, Integer groupBatches) {
+                          BooleanSupplier stopRequested, ProgressListener progress, Integer groupBatches,
+                          String sourceSchema) {
 
     public LoadOptions(Integer batchSize, boolean reprocess, Integer maxRejects, BatchListener listener,
                        BooleanSupplier stopRequested, ProgressListener progress) {
-        this(batchSize, reprocess, maxRejects, listener, stopRequested, progress, null);
+        this(batchSize, reprocess, maxRejects, listener, stopRequested, progress, null, null);
     }
 
     /** Told of every batch once it is committed (or skipped), with how long it took. */
@@ -50,16 +53,21 @@ public record LoadOptions(Integer batchSize, boolean reprocess, Integer maxRejec
     }
 
     public LoadOptions withStopRequested(BooleanSupplier stopRequested) {
-        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches);
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches, sourceSchema);
     }
 
     /** At most this many batches fold together (tests force small and large groups); null for the default. */
     public LoadOptions withGroupBatches(Integer groupBatches) {
-        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches);
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches, sourceSchema);
+    }
+
+    /** The schema whose tables are the sources; null for the database's own. */
+    public LoadOptions withSourceSchema(String sourceSchema) {
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches, sourceSchema);
     }
 
     public LoadOptions withProgress(ProgressListener progress) {
-        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches);
+        return new LoadOptions(batchSize, reprocess, maxRejects, listener, stopRequested, progress, groupBatches, sourceSchema);
     }
 
     /**

@@ -190,7 +190,8 @@ public final class Loader {
             this.reader = reader;
             this.ledger = new BatchLedger(handle);
             this.transaction = new WriteTransaction(handle);
-            SourceCatalog catalog = SourceCatalog.load(handle);
+            // the source schema, decided once for the run: a --schema the database was not followed with stops it here
+            SourceCatalog catalog = SourceCatalog.load(handle, options.sourceSchema());
             this.lander = new ChangeLander(handle, catalog);
             this.transform = new MetricsTransform(handle);
             this.fold = new GroupFold(handle, catalog);

@@ -111,7 +111,7 @@ public final class ChangeLander implements AutoCloseable {
         return rejections.isEmpty() ? null : rejections.get(rejections.size() - 1);
     }
 
-    /** The table to land in, or null for a change we do not land (other tables, other kinds). */
+    /** The table to land in, or null for a change we do not land (other tables, other schemas, other kinds). */
     private WalTableMapping landingTarget(WalChange change) throws NotLandableException {
         if (change.malformed() != null) {
             throw new NotLandableException(change.malformed());
@@ -125,7 +125,7 @@ public final class ChangeLander implements AutoCloseable {
         if (change.table() == null) {
             throw new NotLandableException("a " + change.kind() + " that names no table");
         }
-        WalTableMapping mapping = catalog.walTable(change.table());
+        WalTableMapping mapping = catalog.walTable(change.schema(), change.table());
         if (mapping == null) {
             return null;
         }

@@ -215,6 +215,28 @@ class FollowSetupTest {
         }
     }
 
+    @Test
+    void a_partitioned_source_table_is_refused_before_any_slot_is_made(@TempDir Path dir) throws Exception {
+        try (FollowRun run = FollowRun.create(87, dir)) {
+            run.workload.run(40);
+            // the same table, partitioned: its rows live in its partitions, and wal2json names those
+            execute(run.reader, "alter table transaction rename to transaction_plain");
+            execute(run.reader, "create table transaction (like transaction_plain including defaults)"
+                    + " partition by hash (transaction_id)");
+            execute(run.reader, "create table transaction_part_0 partition of transaction for values with (modulus 2, remainder 0)");
+            execute(run.reader, "create table transaction_part_1 partition of transaction for values with (modulus 2, remainder 1)");
+            execute(run.reader, "insert into transaction select * from transaction_plain");
+            execute(run.reader, "alter table transaction add primary key (transaction_id)");
+
+            assertOneLine(run.server() + ": table public.transaction is a partitioned table: its rows are in its partitions,"
+                    + " whose changes wal2json writes under the partitions' names, so none would reach the loader; a source"
+                    + " table must be a plain table (checked before any slot is made)", run, "--create-slot");
+            assertEquals(List.of(), run.slotsOfTheDatabase(), "slots after the refused set-up");
+            assertEquals(List.of(), run.sqlite().rows("select * from source_identity"), "a refused set-up recorded an identity");
+            assertEquals(List.of(), run.sqlite().rows("select * from batch_ledger"), "a refused set-up applied something");
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
 
     private static void assertOneLine(String line, FollowRun run, String... extra) {

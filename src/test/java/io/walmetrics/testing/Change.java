@@ -24,6 +24,7 @@ public final class Change {
     private final Set<String> omitted = new LinkedHashSet<>();
     private Map<String, Object> oldKeys;
     private final Map<String, String> typeOverrides = new LinkedHashMap<>();
+    private String schema = "public";
 
     private Change(String kind, String table) {
         this.kind = kind;
@@ -64,6 +65,7 @@ public final class Change {
         update.values.putAll(values);
         update.omitted.addAll(omitted);
         update.typeOverrides.putAll(typeOverrides);
+        update.schema = schema;
         return update;
     }
 
@@ -73,6 +75,12 @@ public final class Change {
     }
 
     public record JsonText(String text) {
+    }
+
+    /** The change of the table of this name in another PostgreSQL schema (public unless said). */
+    public Change inSchema(String schema) {
+        this.schema = schema;
+        return this;
     }
 
     public Change set(String column, Object value) {
@@ -117,7 +125,8 @@ public final class Change {
 
     public String toJson() {
         StringBuilder out = new StringBuilder("{\"kind\":").append(Json.quote(kind))
-                .append(",\"schema\":\"public\",\"table\":").append(Json.quote(table));
+                .append(",\"schema\":").append(Json.quote(schema))
+                .append(",\"table\":").append(Json.quote(table));
         if (!kind.equals("delete") && !kind.equals("truncate")) {
             List<String> names = new ArrayList<>();
             List<String> types = new ArrayList<>();
