@@ -42,7 +42,7 @@ class FullDiskTest {
     @Test
     void when_the_disk_fills_mid_load_then_the_counts_are_what_was_committed_and_a_rerun_finishes_the_job()
             throws Exception {
-        mountSmallDisk(dir.resolve("disk"), "2m");
+        mountSmallDisk(dir.resolve("disk"), "4m"); // room for the migrations and small.json, not for big.json
         GeneratedWal.write(dir.resolve("small.json"), 5, 40);
         int bigBatches = GeneratedWal.write(dir.resolve("big.json"), 6, 3000);
         assertEquals(0, LoaderProcess.run(dir, TIMEOUT, "load", "--db", "disk/metrics.db", "small.json").exitCode());
