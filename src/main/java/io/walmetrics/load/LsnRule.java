@@ -158,6 +158,7 @@ final class LsnRule {
             standing = Standing.NO_POSITION;
             return;
         }
+        // for a source the BatchFramer does not read (follow's SlotBatch); a file's framer refuses it first
         if (previous != null && !recordLsn.isAfter(previous)) {
             throw SourcePositionException.backwards(inputName, recordBatchNo, recordNo, recordLsn,
                     previousBatchNo, previousRecordNo, previous);

@@ -235,6 +235,7 @@ final class BatchFramer {
             throw tokens.problem("record " + recordNo + " of batch " + batchNo + ": nextlsn " + found
                     + " is not a PostgreSQL LSN (X/Y, two hexadecimal numbers)");
         }
+        // here, not only in LsnRule: the framer meets every record, those of batches skipped whole and those without changes too
         if (previousLsn != null && !lsn.isAfter(previousLsn)) {
             throw tokens.problem("record " + recordNo + " of batch " + batchNo + ": nextlsn " + lsn + " does not follow"
                     + " nextlsn " + previousLsn + " of record " + previousRecordNo + " of batch " + previousBatchNo

@@ -165,18 +165,11 @@ final class ChangeParser {
     }
 
     private WalValue readValue(JsonToken token) throws IOException {
-        return switch (token) {
-            case VALUE_NULL -> WalValue.NULL;
-            case VALUE_TRUE -> WalValue.TRUE;
-            case VALUE_FALSE -> WalValue.FALSE;
-            case VALUE_STRING -> new WalValue(WalValue.Type.STRING, tokens.text());
-            // the text keeps the number exactly as written: 12.3400 stays 12.3400
-            case VALUE_NUMBER_INT -> new WalValue(WalValue.Type.INTEGER, tokens.text());
-            case VALUE_NUMBER_FLOAT -> new WalValue(WalValue.Type.DECIMAL, tokens.text());
-            case START_ARRAY -> new WalValue(WalValue.Type.ARRAY, tokens.copyValue());
-            case START_OBJECT -> new WalValue(WalValue.Type.OBJECT, tokens.copyValue());
-            default -> throw tokens.problem("unexpected " + token + " among column values");
-        };
+        WalValue value = tokens.columnValue(token);
+        if (value == null) {
+            throw tokens.problem("unexpected " + token + " among column values");
+        }
+        return value;
     }
 
     /** The oldkeys object just opened; null when it lacks keynames or keyvalues, or a key name is not a string. */

@@ -265,4 +265,53 @@ public final class Json {
         }
         return escapeLoneSurrogates(out.toString());
     }
+
+    /** The next token of a value being read, as its reader takes it (a file's reader hashes it too). */
+    interface NextToken {
+        JsonToken next() throws IOException;
+    }
+
+    /**
+     * A column value, a file's {@code columnvalues} element or a format-version 2 column's {@code value},
+     * from the token it begins with: its JSON kind and its text as written (12.3400 stays 12.3400, json
+     * and jsonb whole, by {@link #copyValue}); null for a token that begins no value. One reading for
+     * every route, so that a transaction hashes the same and lands the same values from a file and a slot.
+     */
+    static WalValue columnValue(JsonToken token, JsonParser parser, NextToken next) throws IOException {
+        return switch (token) {
+            case VALUE_NULL -> WalValue.NULL;
+            case VALUE_TRUE -> WalValue.TRUE;
+            case VALUE_FALSE -> WalValue.FALSE;
+            case VALUE_STRING -> new WalValue(WalValue.Type.STRING, parser.getText());
+            case VALUE_NUMBER_INT -> new WalValue(WalValue.Type.INTEGER, parser.getText());
+            case VALUE_NUMBER_FLOAT -> new WalValue(WalValue.Type.DECIMAL, parser.getText());
+            case START_ARRAY -> new WalValue(WalValue.Type.ARRAY, copyValue(parser, next));
+            case START_OBJECT -> new WalValue(WalValue.Type.OBJECT, copyValue(parser, next));
+            default -> null;
+        };
+    }
+
+    /**
+     * Compact JSON of the value whose first token the parser stands on, consuming the rest of it by
+     * {@code next}: numbers as exactly as Jackson can keep them (not through a double), lone surrogates escaped.
+     */
+    static String copyValue(JsonParser parser, NextToken next) throws IOException {
+        var out = new StringWriter();
+        try (var generator = FACTORY.createGenerator(out)) {
+            generator.copyCurrentEventExact(parser);
+            boolean container = parser.currentToken() == JsonToken.START_ARRAY
+                    || parser.currentToken() == JsonToken.START_OBJECT;
+            int depth = container ? 1 : 0;
+            while (depth > 0) {
+                JsonToken token = next.next();
+                generator.copyCurrentEventExact(parser);
+                if (token == JsonToken.START_ARRAY || token == JsonToken.START_OBJECT) {
+                    depth++;
+                } else if (token == JsonToken.END_ARRAY || token == JsonToken.END_OBJECT) {
+                    depth--;
+                }
+            }
+        }
+        return escapeLoneSurrogates(out.toString());
+    }
 }

@@ -3,7 +3,6 @@ package io.walmetrics.wal;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -168,18 +167,11 @@ public final class Wal2jsonV2 {
         }
 
         private WalValue value(JsonToken token) throws IOException {
-            return switch (token) {
-                case VALUE_NULL -> WalValue.NULL;
-                case VALUE_TRUE -> WalValue.TRUE;
-                case VALUE_FALSE -> WalValue.FALSE;
-                case VALUE_STRING -> new WalValue(WalValue.Type.STRING, parser.getText());
-                // the text keeps the number exactly as written: 12.3400 stays 12.3400
-                case VALUE_NUMBER_INT -> new WalValue(WalValue.Type.INTEGER, parser.getText());
-                case VALUE_NUMBER_FLOAT -> new WalValue(WalValue.Type.DECIMAL, parser.getText());
-                case START_ARRAY -> new WalValue(WalValue.Type.ARRAY, copyValue());
-                case START_OBJECT -> new WalValue(WalValue.Type.OBJECT, copyValue());
-                default -> throw problem("unexpected " + token + " as a column value");
-            };
+            WalValue value = Json.columnValue(token, parser, parser::nextToken);
+            if (value == null) {
+                throw problem("unexpected " + token + " as a column value");
+            }
+            return value;
         }
 
         private String string(String field, JsonToken value) throws IOException {
@@ -199,11 +191,7 @@ public final class Wal2jsonV2 {
 
         /** The value in hand as compact JSON text, exactly as written. */
         private String copyValue() throws IOException {
-            StringWriter out = new StringWriter();
-            try (var generator = Json.FACTORY.createGenerator(out)) {
-                generator.copyCurrentStructure(parser);
-            }
-            return out.toString();
+            return Json.copyValue(parser, parser::nextToken);
         }
 
         private IOException problem(String reason) {

@@ -92,23 +92,12 @@ final class WalTokens implements Closeable {
 
     /** Compact JSON of the value whose first token was just taken, consuming (and hashing) all of it. */
     String copyValue() throws IOException {
-        var out = new StringWriter();
-        try (var generator = Json.FACTORY.createGenerator(out)) {
-            generator.copyCurrentEventExact(parser);
-            boolean container = parser.currentToken() == JsonToken.START_ARRAY
-                    || parser.currentToken() == JsonToken.START_OBJECT;
-            int depth = container ? 1 : 0;
-            while (depth > 0) {
-                JsonToken token = take();
-                generator.copyCurrentEventExact(parser);
-                if (token == JsonToken.START_ARRAY || token == JsonToken.START_OBJECT) {
-                    depth++;
-                } else if (token == JsonToken.END_ARRAY || token == JsonToken.END_OBJECT) {
-                    depth--;
-                }
-            }
-        }
-        return Json.escapeLoneSurrogates(out.toString());
+        return Json.copyValue(parser, this::take);
+    }
+
+    /** The column value whose first token was just taken, consuming (and hashing) all of it; null for none. */
+    WalValue columnValue(JsonToken first) throws IOException {
+        return Json.columnValue(first, parser, this::take);
     }
 
     /**

@@ -290,17 +290,18 @@ class LoadScenarioTest {
 
     // ---- truncate
 
-    /** Two metrics, e1 (t1, f1, r1, k1) and e2 (t2, f2, r2, k2), that share no row. */
-    private static LoadReport loadTwoMetrics(TestDb db) {
-        return db.load(new WalFile().record(transaction("t1"), token("k1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"),
+    /** A database with two metrics, e1 (t1, f1, r1, k1) and e2 (t2, f2, r2, k2), that share no row. */
+    private TestDb twoMetrics() {
+        TestDb db = TestDb.in(dir);
+        db.load(new WalFile().record(transaction("t1"), token("k1"), request("r1", "f1", "k1"), event("e1", "t1", "f1"),
                 transaction("t2"), token("k2"), request("r2", "f2", "k2"), event("e2", "t2", "f2")));
+        return db;
     }
 
     @ParameterizedTest(name = "truncate {0}")
     @ValueSource(strings = {EVENT, TRANSACTION, REQUEST, TOKEN, "event", "payment_instrument_token"})
     void when_a_source_table_is_truncated_then_its_rows_and_every_metric_they_joined_are_gone(String walTable) {
-        TestDb db = TestDb.in(dir);
-        loadTwoMetrics(db);
+        TestDb db = twoMetrics();
 
         LoadReport report = db.load(new WalFile().record(Change.truncate(walTable)));
 
@@ -326,8 +327,7 @@ class LoadScenarioTest {
 
     @Test
     void when_a_table_is_truncated_and_a_row_inserted_again_in_the_same_batch_then_only_that_rows_metric_is_back() {
-        TestDb db = TestDb.in(dir);
-        loadTwoMetrics(db);
+        TestDb db = twoMetrics();
 
         LoadReport report = db.load(new WalFile()
                 .record(tokenUpdate("k2").set("payment_instrument_type", "PAYPAL"))
@@ -342,8 +342,7 @@ class LoadScenarioTest {
 
     @Test
     void when_a_table_is_truncated_and_rows_come_back_in_a_later_batch_then_their_metrics_come_back_then() {
-        TestDb db = TestDb.in(dir);
-        loadTwoMetrics(db);
+        TestDb db = twoMetrics();
 
         db.loadBatchByBatch(new WalFile()
                 .record(Change.truncate(REQUEST))
@@ -358,8 +357,7 @@ class LoadScenarioTest {
 
     @Test
     void when_a_truncate_falls_inside_a_group_of_batches_then_the_group_ends_as_the_changes_applied_in_order_do() {
-        TestDb db = TestDb.in(dir);
-        loadTwoMetrics(db);
+        TestDb db = twoMetrics();
 
         // batch 2: k1 changes (gone with the truncate); batch 3: a third flow, then the truncate of
         // the tokens in the middle of its record, then k3 for it; batch 4: k2 back; batch 5: k1 back

@@ -69,6 +69,14 @@ class SinkRecoveryTest {
         return sink;
     }
 
+    /** Loads the stream's first {@code batches} batches and sinks them into the index; returns the checkpoint. */
+    private long loadAndSink(TestDb db, RandomWal.Stream stream, int batches) {
+        db.load(stream.walFile(0, batches));
+        LoaderProcess first = sinkToEnd(node.url());
+        assertEquals(0, first.exitCode(), first.describe());
+        return checkpoint(db, node, index);
+    }
+
     private long deletionsAfter(TestDb db, long batch) {
         return db.jdbi().withHandle(handle -> handle.createQuery(
                         "select count(*) from metric_feed where op = 'delete' and batch_id > :batch")
@@ -80,10 +88,7 @@ class SinkRecoveryTest {
         long seed = 20_261_204L;
         RandomWal.Stream stream = RandomWal.generate(seed, 40);
         TestDb db = new TestDb(dir);
-        db.load(stream.walFile(0, 30));
-        LoaderProcess first = sinkToEnd(node.url());
-        assertEquals(0, first.exitCode(), first.describe());
-        long before = checkpoint(db, node, index);
+        long before = loadAndSink(db, stream, 30);
         assertEquals(lastBatch(db), before);
         String lostUuid = indexUuid(node, index);
 
@@ -112,10 +117,7 @@ class SinkRecoveryTest {
         long seed = 20_261_204L;
         RandomWal.Stream stream = RandomWal.generate(seed, 60);
         TestDb db = new TestDb(dir);
-        db.load(stream.walFile(0, 30));
-        LoaderProcess first = sinkToEnd(node.url());
-        assertEquals(0, first.exitCode(), first.describe());
-        long checkpoint = checkpoint(db, node, index);
+        long checkpoint = loadAndSink(db, stream, 30);
         db.load(stream.walFile(30, 60));
         assertTrue(deletionsAfter(db, checkpoint) > 0, "seed " + seed + ": the later batches delete metrics the index holds");
 
@@ -135,9 +137,7 @@ class SinkRecoveryTest {
         long seed = 20_261_204L;
         RandomWal.Stream stream = RandomWal.generate(seed, 60);
         TestDb db = new TestDb(dir);
-        db.load(stream.walFile(0, 30));
-        assertEquals(0, sinkToEnd(node.url()).exitCode());
-        long sunk = checkpoint(db, node, index);
+        long sunk = loadAndSink(db, stream, 30);
         db.load(stream.walFile(30, 60));
         assertTrue(deletionsAfter(db, sunk) > 0, "seed " + seed + ": the later batches delete metrics the index holds");
         // as migrations/018 brings along a checkpoint of migrations/012: the URL and the index name, no uuid; here one
@@ -285,9 +285,7 @@ class SinkRecoveryTest {
         long seed = 20_261_204L;
         RandomWal.Stream stream = RandomWal.generate(seed, 40);
         TestDb db = new TestDb(dir);
-        db.load(stream.walFile(0, 20));
-        assertEquals(0, sinkToEnd(node.url()).exitCode());
-        long sunk = checkpoint(db, node, index);
+        long sunk = loadAndSink(db, stream, 20);
         assertEquals(200, node.send("PUT", "/" + index + "/_settings", "{\"index.blocks.write\": true}").status());
         db.load(stream.walFile(20, 40));
 

@@ -103,13 +103,7 @@ class SinkWaitsTest {
 
         LoaderProcess sink = sink(url, "--request-timeout", "1", "--give-up-after", "3");
 
-        assertEquals(5, sink.awaitExit(TIMEOUT), sink.describe());
-        List<String> lines = sink.stderrLines();
-        assertEquals(url + ": trying again for at most 3 s (--give-up-after), then giving up with exit 5", lines.get(0), sink.describe());
-        String timedOut = url + " did not answer GET / within 1 s (--request-timeout)";
-        assertRetryLines(lines.subList(1, lines.size() - 1), java.util.regex.Pattern.quote(timedOut), sink);
-        assertEquals("gave up on " + url + " after 3 s of trying again (--give-up-after): " + timedOut
-                + "; the checkpoint unchanged, the next run sends the rest", lines.get(lines.size() - 1), sink.describe());
+        assertGaveUp(sink, url, 3, url + " did not answer GET / within 1 s (--request-timeout)");
     }
 
     @Test
@@ -146,12 +140,20 @@ class SinkWaitsTest {
 
         LoaderProcess sink = sink(url, "--give-up-after", "2");
 
+        assertGaveUp(sink, url, 2, url + " is unreachable (connection refused)");
+    }
+
+    /**
+     * A one-shot sink that gave up after {@code seconds} of trying again: exit 5, the line saying how long it
+     * tries, one retry line per attempt (each failing for {@code reason}), and the line saying it gave up.
+     */
+    private static void assertGaveUp(LoaderProcess sink, String url, int seconds, String reason) {
         assertEquals(5, sink.awaitExit(TIMEOUT), sink.describe());
         List<String> lines = sink.stderrLines();
-        assertEquals(url + ": trying again for at most 2 s (--give-up-after), then giving up with exit 5", lines.get(0), sink.describe());
-        String refused = url + " is unreachable (connection refused)";
-        assertRetryLines(lines.subList(1, lines.size() - 1), java.util.regex.Pattern.quote(refused), sink);
-        assertEquals("gave up on " + url + " after 2 s of trying again (--give-up-after): " + refused
+        assertEquals(url + ": trying again for at most " + seconds + " s (--give-up-after), then giving up with exit 5",
+                lines.get(0), sink.describe());
+        assertRetryLines(lines.subList(1, lines.size() - 1), java.util.regex.Pattern.quote(reason), sink);
+        assertEquals("gave up on " + url + " after " + seconds + " s of trying again (--give-up-after): " + reason
                 + "; the checkpoint unchanged, the next run sends the rest", lines.get(lines.size() - 1), sink.describe());
     }
 
