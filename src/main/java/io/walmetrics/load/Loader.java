@@ -195,7 +195,7 @@ public final class Loader {
             this.lander = new ChangeLander(handle, catalog);
             this.transform = new MetricsTransform(handle);
             this.fold = new GroupFold(handle, catalog);
-            this.lsnRule = new LsnRule(ledger, catalog, input.displayName(), options.reprocess());
+            this.lsnRule = new LsnRule(ledger, lander::landsOrRejects, input.displayName(), options.reprocess());
             handle.execute("pragma wal_autocheckpoint = 0");
             this.checkpointer = new Checkpointer(jdbi);
             this.lastBatchIdBeforeRun = ledger.last().batchId();

@@ -1,8 +1,8 @@
 package io.walmetrics.load;
 
-import io.walmetrics.schema.SourceCatalog;
 import io.walmetrics.wal.Lsn;
 import io.walmetrics.wal.WalChange;
+import java.util.function.Predicate;
 
 /**
  * The LSN rule of the ledger (docs/reference.md#the-ledger), record by record: a record at a source
@@ -35,7 +35,8 @@ final class LsnRule {
     }
 
     private final BatchLedger ledger;
-    private final SourceCatalog catalog;
+    /** The lander's own answer: whether it lands or rejects a change, rather than ignoring it. */
+    private final Predicate<WalChange> counts;
     private final String inputName;
     private final boolean reprocess;
     private final RecordDigest digest = new RecordDigest();
@@ -60,9 +61,9 @@ final class LsnRule {
     private Standing standing;
     private String appliedHash;
 
-    LsnRule(BatchLedger ledger, SourceCatalog catalog, String inputName, boolean reprocess) {
+    LsnRule(BatchLedger ledger, Predicate<WalChange> counts, String inputName, boolean reprocess) {
         this.ledger = ledger;
-        this.catalog = catalog;
+        this.counts = counts;
         this.inputName = inputName;
         this.reprocess = reprocess;
     }
@@ -92,7 +93,7 @@ final class LsnRule {
             finishRecord();
             startRecord(change);
         }
-        boolean counts = counts(change);
+        boolean counts = this.counts.test(change);
         switch (standing) {
             case NO_POSITION -> {
                 batchLands = true;
@@ -193,19 +194,4 @@ final class LsnRule {
         standing = null;
     }
 
-    /**
-     * Whether a change is part of what its record applies: a change of a source table, whatever its
-     * kind, and one the loader rejects whatever its table (malformed, or naming no table). Other
-     * tables' changes and logical-decoding messages are ignored, so they do not count: the same
-     * transaction hashes the same whether other tables came with it or not.
-     */
-    private boolean counts(WalChange change) {
-        if (change.malformed() != null) {
-            return true;
-        }
-        if (change.table() == null) {
-            return !"message".equals(change.kind());
-        }
-        return catalog.walTable(change.table()) != null;
-    }
 }

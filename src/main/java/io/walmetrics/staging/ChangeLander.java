@@ -111,6 +111,19 @@ public final class ChangeLander implements AutoCloseable {
         return rejections.isEmpty() ? null : rejections.get(rejections.size() - 1);
     }
 
+    /**
+     * Whether {@link #land} lands or rejects the change, rather than ignoring it (another table, another
+     * schema, a logical-decoding message): the changes a record's hash covers, so that the same
+     * transaction hashes the same whether other tables' or schemas' changes came with it or not.
+     */
+    public boolean landsOrRejects(WalChange change) {
+        try {
+            return landingTarget(change) != null;
+        } catch (NotLandableException rejected) {
+            return true;
+        }
+    }
+
     /** The table to land in, or null for a change we do not land (other tables, other schemas, other kinds). */
     private WalTableMapping landingTarget(WalChange change) throws NotLandableException {
         if (change.malformed() != null) {

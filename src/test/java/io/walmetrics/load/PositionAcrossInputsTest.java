@@ -137,6 +137,21 @@ class PositionAcrossInputsTest {
     }
 
     @Test
+    void when_the_same_transaction_comes_again_without_the_changes_of_another_schema_then_it_is_skipped()
+            throws IOException {
+        TestDb db = TestDb.in(dir.resolve("db"));
+        // as pg_recvlogical writes it: every schema; a table of the source's name in another schema is not a source
+        String shadow = change("x9", "9").replace("\"schema\":\"public\"", "\"schema\":\"shadow\"");
+        db.load(Files.writeString(dir.resolve("all-schemas.json"),
+                "[{\"xid\":1,\"nextlsn\":\"0/100\",\"change\":[" + change("s1", "1") + "," + shadow + "]}]"));
+        // as follow receives it: add-tables names the source schema's tables only
+        LoadReport report = db.load(write("source-schema-only.json", record("0/100", "s1", 1)));
+
+        assertEquals(List.of(0, 1, 1L), List.of(report.batchesApplied(), report.batchesSkipped(), report.changesSkippedByLsn()));
+        assertEquals(List.of("s1"), transactionIds(db));
+    }
+
+    @Test
     void when_a_value_comes_again_as_another_json_kind_then_it_is_another_change_and_refused() throws IOException {
         TestDb db = TestDb.in(dir.resolve("db"));
         db.load(write("first.json", record("0/100", "v1", 1)));
