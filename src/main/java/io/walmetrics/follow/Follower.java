@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -301,7 +300,7 @@ public final class Follower {
     /** Streams the snapshot's rows through the Loader as one input of large batches (the backfill route). */
     private long landSnapshot(Connection reading, Lsn consistentPoint) throws LoadFailedException, IOException,
             SQLException, InterruptedException {
-        Set<String> tables = walTables();
+        List<String> tables = setup.walTables();
         SnapshotReader reader = new SnapshotReader(reading, options.schema());
         PipedInputStream in = new PipedInputStream(1 << 20);
         PipedOutputStream pipe = new PipedOutputStream(in);
@@ -344,10 +343,6 @@ public final class Follower {
         }
     }
 
-    /** Every table name wal2json may write for a source of the catalog. */
-    private Set<String> walTables() {
-        return jdbi.withHandle(handle -> new TreeSet<>(SourceCatalog.load(handle).walTables()));
-    }
 
     /** Each source of the catalog with the table names wal2json may write for it, sorted. */
     private static SortedMap<String, List<String>> namesBySource(Jdbi jdbi) {

@@ -161,8 +161,12 @@ final class SourceSetup {
      * each of those characters in a name is escaped with a backslash.
      */
     String addTables() {
-        return namesBySource.values().stream().flatMap(List::stream).sorted()
-                .map(name -> escape(schema) + "." + escape(name)).collect(Collectors.joining(","));
+        return walTables().stream().map(name -> escape(schema) + "." + escape(name)).collect(Collectors.joining(","));
+    }
+
+    /** Every table name wal2json may write for a source, sorted: what add-tables names and the snapshot reads. */
+    List<String> walTables() {
+        return namesBySource.values().stream().flatMap(List::stream).sorted().toList();
     }
 
     static String escape(String name) {
